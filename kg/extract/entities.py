@@ -1,0 +1,250 @@
+"""NER spans, ruler matches and cue-named proper nouns -> typed mentions."""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Span, Token
+
+from kg.ontology import Ontology
+from kg.records import Mention
+
+__all__ = ["EXTRACTOR", "entity_mentions", "head_cue_class", "token_mentions"]
+
+EXTRACTOR = "entities.ner_ruler.v1"
+# spaCy labels that are values, never entities
+VALUE_LABELS = frozenset({"DATE", "TIME", "MONEY", "QUANTITY", "CARDINAL", "ORDINAL", "PERCENT",
+                          "LANGUAGE", "LAW"})
+QUOTES = frozenset('"“”‘’\'«»`')
+# tokens trimmed from either end of a span
+EDGE_DEPS = frozenset({"det", "cc", "punct", "case", "prep", "predet"})
+# how a proper name attaches to the noun that types it ("the X satellite", "agency X")
+NAME_TO_CUE_DEPS = frozenset({"compound", "nmod", "amod", "appos", "npadvmod"})
+CUE_TO_NAME_DEPS = frozenset({"appos", "compound", "nmod"})
+PERSON_RUN_MIN = 2  # proper-noun tokens after a title that make a person name
+TITLE_WINDOW = 6  # tokens before such a run in which the title may stand
+
+
+def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
+    """Typed mentions of one parsed document, sorted by position, without overlaps.
+
+    Demonyms become mentions of their country (``key`` is the gazetteer IRI); values
+    (dates, numbers, money) are never mentions.
+    """
+    sent_index = {s.start: i for i, s in enumerate(doc.sents)}
+    sent_of = {}
+    for s in doc.sents:
+        for t in s:
+            sent_of[t.i] = sent_index[s.start]
+    found: list[Mention] = []
+    covered: set[int] = set()
+    untyped: list[Span] = []
+    for ent in doc.ents:
+        if ent.label_ in VALUE_LABELS:
+            continue
+        for span in _clean_pieces(ent):
+            m = _typed(span, ent.label_, ent.ent_id_, doc_id, ontology, sent_of)
+            if m is not None:
+                found.append(m)
+                covered.update(range(span.start, span.end))
+            else:
+                untyped.append(span)
+    # a piece of a mis-tagged span ('"X" Y Z' as a title) that is named elsewhere in the text
+    known = {m.text.casefold(): m for m in found if m.label not in ("NORP", "DEMONYM")}
+    for span in untyped:
+        m = known.get(span.text.casefold())
+        if m is not None:
+            found.append(_mention(span, doc_id, m.cls, "ALIAS", m.key, sent_of))
+            covered.update(range(span.start, span.end))
+    found.extend(_cue_named(doc, doc_id, ontology, covered, sent_of))
+    found.extend(_titled_people(doc, doc_id, ontology, covered, sent_of))
+    found.sort(key=lambda m: (m.start, -m.end))
+    out, last_end = [], -1
+    for m in found:
+        if m.start >= last_end:
+            out.append(m)
+            last_end = m.end
+    return out
+
+
+def token_mentions(doc: Doc, mentions: list[Mention]) -> dict[int, Mention]:
+    """Token index -> the mention covering it."""
+    out: dict[int, Mention] = {}
+    for m in mentions:
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is not None:
+            for t in span:
+                out[t.i] = m
+    return out
+
+
+def head_cue_class(tok: Token, ontology: Ontology) -> str | None:
+    """The class a cue noun names, trying multi-word cues ending at ``tok`` first."""
+    if tok.pos_ not in ("NOUN", "PROPN"):
+        return None
+    lemmas = [tok.lemma_.lower()]
+    left = [c for c in tok.lefts if c.dep_ in ("compound", "amod") and c.i == tok.i - 1]
+    while left and len(lemmas) < ontology.max_cue_words:
+        lemmas.insert(0, left[0].lower_)
+        left = [c for c in left[0].doc[left[0].i].lefts
+                if c.dep_ in ("compound", "amod") and c.i == left[0].i - 1] or [
+            t for t in [tok.doc[tok.i - len(lemmas)]] if tok.i - len(lemmas) >= 0
+            and tok.doc[tok.i - len(lemmas)].head.i >= tok.i - len(lemmas) + 1
+            and tok.doc[tok.i - len(lemmas)].dep_ == "compound"]
+    for k in range(len(lemmas), 0, -1):
+        cue = " ".join(lemmas[-k:])
+        if cue in ontology.head_cues:
+            return ontology.head_cues[cue]
+    if tok.lower_ in ontology.head_cues:
+        return ontology.head_cues[tok.lower_]
+    return None
+
+
+def _clean_pieces(span: Span) -> list[Span]:
+    """Split at quote marks, trim determiners and punctuation at the edges."""
+    pieces, start = [], span.start
+    doc = span.doc
+    for t in span:
+        if t.text in QUOTES or (t.is_punct and t.text not in "-.&'"):
+            if t.i > start:
+                pieces.append(doc[start:t.i])
+            start = t.i + 1
+    if start < span.end:
+        pieces.append(doc[start:span.end])
+    out = []
+    for p in pieces:
+        s, e = p.start, p.end
+        while s < e and (doc[s].dep_ in EDGE_DEPS and doc[s].lower_ in _EDGE_WORDS
+                         or doc[s].is_punct or doc[s].is_space):
+            s += 1
+        while e > s and (doc[e - 1].lower_ in _EDGE_WORDS or doc[e - 1].is_punct
+                         and doc[e - 1].text != "." or doc[e - 1].is_space
+                         or doc[e - 1].tag_ == "POS"):
+            e -= 1
+        if e > s and any(t.is_alpha for t in doc[s:e]):
+            out.append(doc[s:e])
+    return out
+
+
+_EDGE_WORDS = frozenset({"the", "a", "an", "and", "or", "of", "'s", "’s", "this", "that", "these"})
+
+
+def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
+           sent_of: dict[int, int]) -> Mention | None:
+    text = span.text
+    key = ent_id
+    entry = ontology.surface_index.get(text.casefold())
+    if entry is not None and not key:
+        key = entry.iri
+    if label == "NORP" or text.casefold() in ontology.demonym_index:
+        d = ontology.demonym_index.get(text.casefold())
+        if d is not None:
+            return _mention(span, doc_id, d.cls, "DEMONYM", d.iri, sent_of)
+        if entry is None:
+            # a name mis-tagged as a group ("Pezeshkian said"): resolution may adopt it
+            if all(t.pos_ == "PROPN" for t in span):
+                return _mention(span, doc_id, "Agent", "NORP", "", sent_of)
+            return None
+    if entry is not None:
+        return _mention(span, doc_id, entry.cls, label, entry.iri, sent_of)
+    cls = ontology.classes.get(label) and label  # ruler labels are class names
+    cls = cls or ontology.ner_map.get(label)
+    if label == "PERSON":
+        span = _strip_titles(span, ontology)
+        if span is None:
+            return None
+    cue = _cue_for(span, ontology)
+    if cue is not None and not (label == "PERSON" and cue in ("Country", "City")):
+        cls = cue if cls is None or not ontology.is_a(cls, cue) else cls
+    if cls is None:
+        # WORK_OF_ART and other labels without a class: keep only if a cue types them
+        return None
+    return _mention(span, doc_id, cls, label, key, sent_of)
+
+
+def _cue_for(span: Span, ontology: Ontology) -> str | None:
+    """A class from the span's own last word(s), or from the noun it names or modifies."""
+    last = span[-1]
+    words = [t.lower_ for t in span]
+    for k in range(min(len(words), ontology.max_cue_words), 0, -1):
+        cue = " ".join(words[-k:])
+        if cue in ontology.head_cues and (k < len(words) or len(words) == 1 and False):
+            return ontology.head_cues[cue]
+    root = span.root
+    head = root.head
+    if root.dep_ in NAME_TO_CUE_DEPS and head.i >= span.end and head.pos_ == "NOUN":
+        cls = head_cue_class(head, ontology)
+        if cls:
+            return cls
+    if root.dep_ == "appos" and head.i < span.start and head.pos_ == "NOUN":
+        cls = head_cue_class(head, ontology)
+        if cls:
+            return cls
+    for child in root.children:
+        if child.dep_ == "appos" and child.i >= span.end and child.pos_ == "NOUN":
+            cls = head_cue_class(child, ontology)
+            if cls:
+                return cls
+    del last
+    return None
+
+
+def _strip_titles(span: Span, ontology: Ontology) -> Span | None:
+    s = span.start
+    doc = span.doc
+    while s < span.end - 1 and (doc[s].lower_ in ontology.honorifics
+                                or doc[s].lower_ in ontology.title_cues):
+        s += 1
+    return doc[s:span.end] if s < span.end else None
+
+
+def _mention(span: Span, doc_id: str, cls: str, label: str, key: str,
+             sent_of: dict[int, int]) -> Mention:
+    return Mention(doc_id=doc_id, text=span.text, start=span.start_char, end=span.end_char,
+                   cls=cls, label=label, key=key, sentence=sent_of.get(span.start, 0))
+
+
+def _cue_named(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
+               sent_of: dict[int, int]) -> list[Mention]:
+    """Proper nouns the NER missed that name a cue noun: 'the Zhuque rocket' -> Zhuque."""
+    out = []
+    for tok in doc:
+        if tok.i in covered or tok.pos_ != "PROPN" or not tok.is_title:
+            continue
+        if tok.dep_ not in ("compound", "nmod") or tok.head.pos_ != "NOUN" or tok.head.is_title:
+            continue
+        cls = head_cue_class(tok.head, ontology)
+        if cls is None or cls in ("Country", "City", "Region"):
+            continue
+        start = tok.i
+        while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].i not in covered \
+                and doc[start - 1].head.i in (tok.i, tok.head.i):
+            start -= 1
+        span = doc[start:tok.i + 1]
+        covered.update(range(span.start, span.end))
+        out.append(_mention(span, doc_id, cls, "CUE", "", sent_of))
+    return out
+
+
+def _titled_people(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
+                   sent_of: dict[int, int]) -> list[Mention]:
+    """Runs of proper nouns right after a title ('Ambassador to Y Kazem Jalali') are people."""
+    out = []
+    i = 0
+    n = len(doc)
+    while i < n:
+        t = doc[i]
+        if i in covered or t.pos_ != "PROPN" or not t.is_title or not t.is_alpha:
+            i += 1
+            continue
+        j = i
+        while j < n and j not in covered and doc[j].pos_ == "PROPN" and doc[j].is_title \
+                and doc[j].is_alpha and doc[j].sent == t.sent:
+            j += 1
+        run = doc[i:j]
+        before = doc[max(t.sent.start, i - TITLE_WINDOW):i]
+        titled = any(b.lower_ in ontology.title_cues for b in before)
+        if len(run) >= PERSON_RUN_MIN and titled and not any(
+                w.lower_ in ontology.title_cues or w.lower_ in ontology.head_cues for w in run):
+            covered.update(range(i, j))
+            out.append(_mention(run, doc_id, "Person", "TITLE", "", sent_of))
+        i = max(j, i + 1)
+    return out

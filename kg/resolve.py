@@ -1,0 +1,183 @@
+"""One IRI per real thing: gazetteer names, demonyms, short names, acronyms and cue-word variants."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kg.ontology import KGE, Ontology
+from kg.records import Mention
+
+__all__ = ["Entity", "Resolution", "resolve", "normalize", "slug"]
+
+# how much a mention's class counts when the mentions of one entity disagree
+CLASS_WEIGHT = {"gazetteer": 10, "DEMONYM": 10, "CUE": 4, "TITLE": 3, "retyped": 4}
+NER_WEIGHT = 1
+ACRONYM_RE = re.compile(r"^[A-Z][A-Z.&]{1,9}$")
+ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "de", "du", "la", "&"})
+POSSESSIVE_RE = re.compile(r"(?:'s|’s|')$")
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    iri: str
+    label: str
+    cls: str
+    alt_labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    entities: dict[str, Entity]  # iri -> entity
+    of_mention: dict[tuple[str, int, int], str]  # (doc_id, start, end) -> iri
+
+    def iri(self, m: Mention) -> str | None:
+        return self.of_mention.get((m.doc_id, m.start, m.end))
+
+
+def normalize(name: str) -> str:
+    """Case-folded, quotes/possessive/'the' stripped, spaces collapsed."""
+    s = re.sub(r"\s+", " ", name).strip().strip("\"'“”‘’").casefold()
+    s = POSSESSIVE_RE.sub("", s).strip()
+    if s.startswith("the "):
+        s = s[4:]
+    return s
+
+
+def slug(label: str) -> str:
+    """An IRI-safe local name: ASCII letters, digits, underscores."""
+    ascii_ = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    s = re.sub(r"[^A-Za-z0-9]+", "_", ascii_).strip("_")
+    return s or "entity"
+
+
+def resolve(mentions: Iterable[Mention], ontology: Ontology) -> Resolution:
+    """Cluster mentions across all documents and give each cluster one deterministic IRI."""
+    mentions = sorted(set(mentions), key=lambda m: (m.doc_id, m.start, m.end, m.text))
+    parent: dict[str, str] = {}
+
+    def find(k: str) -> str:
+        while parent.setdefault(k, k) != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    def union(a: str, b: str) -> None:  # b joins a
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[rb] = ra
+
+    key_of: dict[Mention, str] = {}
+    names: dict[str, set[str]] = defaultdict(set)  # cluster key -> normalised names
+    for m in mentions:
+        entry = ontology.surface_index.get(normalize(m.text)) if not m.key else None
+        k = m.key or (entry.iri if entry is not None and m.label != "PERSON" else
+                      "name:" + normalize(m.text))
+        key_of[m] = k
+        find(k)
+        names[k].add(normalize(m.text))
+    person_keys = {key_of[m] for m in mentions if m.cls == "Person"}
+    cue_words = {w for cue in ontology.head_cues for w in cue.split()}
+    keys = sorted(set(key_of.values()))
+    multi = [k for k in keys if k.startswith("name:") and " " in k]
+    by_last: dict[str, set[str]] = defaultdict(set)
+    for k in multi:
+        if k in person_keys:
+            toks = k[5:].split()
+            by_last[toks[-1]].add(k)
+            by_last[toks[0]].add(k) if len(toks) > 1 else None
+    for k in keys:
+        if not k.startswith("name:"):
+            continue
+        name = k[5:]
+        # short person names: 'Putin' -> 'Vladimir Putin' (only when one full name fits)
+        if " " not in name and name in by_last and len(by_last[name]) == 1:
+            full = next(iter(by_last[name]))
+            if full != k:
+                union(full, k)
+                continue
+        # cue-word variants: 'Baikonur' -> 'Baikonur Cosmodrome', 'Al-Alam' -> '... News Network'
+        longer = [c for c in multi if c != k and c.startswith(k + " ")
+                  and all(w in cue_words for w in c[len(k) + 1:].split())]
+        if len(longer) == 1:
+            union(longer[0], k)
+    # acronyms: 'ISS' -> 'International Space Station', 'AP' -> 'Associated Press'
+    originals = {key_of[m]: m.text for m in mentions}
+    initials: dict[str, set[str]] = defaultdict(set)
+    for k in multi:
+        words = [w for w in originals.get(k, k[5:]).split() if w.lower() not in ACRONYM_SKIP]
+        if len(words) >= 2 and all(w[:1].isupper() for w in words):
+            initials["".join(w[0] for w in words).upper()].add(k)
+    for m in mentions:
+        text = m.text.replace(".", "")
+        if ACRONYM_RE.match(m.text) and len(initials.get(text, ())) == 1:
+            union(next(iter(initials[text])), key_of[m])
+    return _entities(mentions, key_of, find, ontology)
+
+
+def _entities(mentions: list[Mention], key_of: dict[Mention, str], find,
+              ontology: Ontology) -> Resolution:
+    clusters: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        clusters[find(key_of[m])].append(m)
+    gaz = {e.iri: e for e in ontology.gazetteer}
+    drafts = []
+    for root, ms in clusters.items():
+        cls = _class(ms, root in gaz, ontology)
+        if cls is None:
+            continue
+        forms = Counter(m.text for m in ms)
+        if root in gaz:
+            label = gaz[root].label
+        else:
+            label = _label(ms, cls)
+        alts = tuple(sorted({f for f in forms if f != label}, key=str.casefold))
+        drafts.append((root, label, cls, alts, ms))
+    entities: dict[str, Entity] = {}
+    of_mention: dict[tuple[str, int, int], str] = {}
+    used: Counter = Counter()
+    for root, label, cls, alts, ms in sorted(drafts, key=lambda d: (d[1], d[2], d[0])):
+        if root in gaz:
+            iri = root
+        else:
+            base = str(KGE[slug(label)])
+            used[base] += 1
+            iri = base if used[base] == 1 else f"{base}_{used[base]}"
+            while iri in gaz or iri in entities:
+                used[base] += 1
+                iri = f"{base}_{used[base]}"
+        entities[iri] = Entity(iri, label, cls, alts)
+        for m in ms:
+            of_mention[(m.doc_id, m.start, m.end)] = iri
+    return Resolution(entities, of_mention)
+
+
+def _class(ms: list[Mention], in_gazetteer: bool, ontology: Ontology) -> str | None:
+    weights: Counter = Counter()
+    for m in ms:
+        if m.cls == "Agent" and m.label == "NORP":
+            continue  # an unresolved name tagged as a group: no evidence of a class
+        w = CLASS_WEIGHT.get(m.label, NER_WEIGHT)
+        if m.label in ontology.ner_map and ontology.ner_map[m.label] != m.cls:
+            w = CLASS_WEIGHT["retyped"]  # a cue word or a verb overrode the NER label
+        if in_gazetteer and m.key:
+            w = CLASS_WEIGHT["gazetteer"]
+        weights[m.cls] += w
+    if not weights:
+        return None
+    # a class also gets the votes of its subclasses' mentions, so a specific cue can win
+    total = {c: sum(w for d, w in weights.items() if c in ontology.ancestors(d)) for c in weights}
+    best = max(total.values())
+    top = [c for c, w in total.items() if 2 * w >= best]
+    return ontology.most_specific(top)
+
+
+def _label(ms: list[Mention], cls: str) -> str:
+    forms = Counter(m.text for m in ms if not ACRONYM_RE.match(m.text))
+    if not forms:
+        forms = Counter(m.text for m in ms)
+    # the longest form (full names), then the most frequent, then alphabetical
+    return sorted(forms, key=lambda f: (-len(f.split()), -forms[f], f))[0]
