@@ -10,7 +10,7 @@ from rdflib import Dataset, Graph
 
 from kg.errors import OutputError
 
-__all__ = ["FORMATS", "export", "serialize", "union_graph"]
+__all__ = ["FORMATS", "export", "load_graph", "serialize", "union_graph"]
 
 # suffix -> (rdflib format, keeps named graphs)
 FORMATS = {
@@ -63,3 +63,27 @@ def export(ds: Dataset, path: str | os.PathLike) -> Path:
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror}); choose a writable path with -o") from exc
     return path
+
+
+def load_graph(path: str | os.PathLike) -> Dataset:
+    """Read a graph file written by ``export`` (any suffix in FORMATS) into a Dataset.
+
+    Triples of formats without named graphs land in the default graph; query the Dataset
+    with ``default_union`` semantics (it is set) to see everything.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise OutputError(
+            f"{path}: unknown graph format {suffix!r}; use one of {', '.join(sorted(FORMATS))}")
+    if not path.is_file():
+        raise OutputError(f"{path}: no such graph file; build one with 'kg build ... -o {path}'")
+    from kg.graph import new_dataset
+
+    ds = new_dataset()
+    ds.default_union = True
+    try:
+        ds.parse(path, format=FORMATS[suffix][0])
+    except Exception as exc:  # parsers raise many types
+        raise OutputError(f"{path}: cannot parse as {FORMATS[suffix][0]} ({exc})") from exc
+    return ds

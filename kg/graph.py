@@ -39,8 +39,8 @@ class DocResult:
 
 
 def new_dataset() -> Dataset:
-    """An empty Dataset with kg's prefixes bound."""
-    ds = Dataset()
+    """An empty Dataset with kg's prefixes bound; queries see the union of its graphs."""
+    ds = Dataset(default_union=True)  # SPARQL sees every document's graph
     for p, ns in PREFIXES.items():
         ds.bind(p, ns, override=True, replace=True)
     return ds

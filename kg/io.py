@@ -50,13 +50,13 @@ DATE_FORMATS = (
 # Whole paragraphs (or lines of text) that are page furniture, not article prose. Matched in
 # full, case-insensitively, and only against short paragraphs (MAX_BOILERPLATE_CHARS).
 MAX_BOILERPLATE_CHARS = 200
-SOCIAL = r"(?:facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest|e-?mail|messenger|bluesky)"
+SOCIAL = r"(?:facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest|e-?mail|bluesky)"
 BOILERPLATE: tuple[re.Pattern[str], ...] = tuple(
     re.compile(pattern, re.IGNORECASE)
     for pattern in (
         # audio players: "Listen to the news", "Listen to this article (4 min)"
-        r"(?:listen|play)(?: to)?(?: the| this)? (?:news|article|story|audio|podcast|episode|report)"
-        r"\W*(?:\d+\s*(?:min|mins|minutes|sec|seconds)\b\W*)?",
+        r"(?:listen|play)(?: to)?(?: the| this)? "
+        r"(?:news|article|story|audio|podcast|episode|report)\W*(?:\d+\s*(?:min|mins|minutes|sec|seconds)\b\W*)?",
         # share buttons: "Share this article", "Share on Facebook"
         r"share(?: this| the)? (?:article|story|post|page)\W*",
         rf"share(?: this)?(?: on| via| to| with)? {SOCIAL}(?:\s*(?:,|/|\||and|or)?\s*{SOCIAL})*\W*",
@@ -73,6 +73,10 @@ BOILERPLATE: tuple[re.Pattern[str], ...] = tuple(
         r"(?:https?://|www\.)\S+",
     )
 )
+
+# An all-caps paragraph this long is a headline teaser for another story, not prose.
+MIN_TEASER_WORDS = 4
+MIN_TEASER_LETTERS = 20
 
 # HTML elements that never hold article prose.
 CHROME_TAGS = frozenset(
@@ -161,6 +165,7 @@ MD_INLINE = re.compile(
     r"|(?P<escape>\\[!-/:-@\[-`{-~])"
     r"|(?P<mark>`+|\*+|_+|~~)"
 )
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 JSON_SPECIAL = re.compile(r'["\\]')
 JSON_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
@@ -176,7 +181,8 @@ def read_documents(
     """Yield one ``Document`` per article found in ``paths``, or a ``Skipped`` saying why not.
 
     ``paths`` holds files, folders (read recursively, sorted, hidden entries ignored) and ``-``
-    for stdin. Nothing raises for a bad input; it comes back as a ``Skipped`` record.
+    for stdin. ``max_bytes`` caps each file and stdin; JSONL streams, so it caps each line.
+    Nothing raises for a bad input; it comes back as a ``Skipped`` record.
 
     >>> for record in read_documents(["articles/", "-"]):  # doctest: +SKIP
     ...     print(record.id if isinstance(record, Document) else record.message)
@@ -189,9 +195,14 @@ def read_documents(
             yield _read_stdin(max_bytes)
             continue
         path = Path(name)
-        if path.is_dir():
+        try:
+            is_dir, exists = path.is_dir(), path.exists()
+        except (OSError, ValueError) as error:  # no permission, NUL in the name, ...
+            yield _unreadable(name, error)
+            continue
+        if is_dir:
             yield from _read_folder(path, max_bytes)
-        elif path.exists():
+        elif exists:
             yield from _read_file(path, path.name, max_bytes, explicit=True)
         else:
             yield Skipped(name, "missing", f"{name}: no such file or folder; check the path")
@@ -212,9 +223,9 @@ def _read_stdin(max_bytes: int) -> Document | Skipped:
     return _parse(data, "-", "stdin", None)
 
 
-def _read_folder(folder: Path, max_bytes: int, root: Path | None = None) -> Iterator[
-    Document | Skipped
-]:
+def _read_folder(
+    folder: Path, max_bytes: int, root: Path | None = None
+) -> Iterator[Document | Skipped]:
     # Sorting each directory by name and descending at once yields files sorted by relative
     # path (compared part by part) without listing the whole tree first.
     root = root or folder
@@ -297,14 +308,13 @@ def _parse(data: bytes, source: str, doc_id: str, kind: str | None) -> Document 
         return front
     meta: dict[str, object] = {}
     body_start = 0
-    fmt = kind
     if front is not None:
         fields, body_start = front
         meta = _metadata(fields)
-        fmt = "markdown"
-        kind = "html" if HTML_BLOCK.search(text, body_start) else "markdown"
-    elif kind is None:
-        kind = fmt = "html" if HTML_START.match(text) else "text"
+        kind = "markdown"
+    fmt = kind = kind or ("html" if HTML_START.match(text) else "text")
+    if fmt == "markdown" and HTML_BLOCK.search(text, body_start):
+        kind = "html"  # the body of a Markdown file may be HTML, as feed exporters write it
     body = text[body_start:] if body_start else text
     paragraphs, found = _clean(body, kind)
     for key, value in found.items():
@@ -318,9 +328,7 @@ def _parse(data: bytes, source: str, doc_id: str, kind: str | None) -> Document 
             "check that the file holds the article body",
         )
     segments = tuple((t, s + body_start, n) for t, s, n in segments)
-    return Document(
-        id=doc_id, text=clean, source=source, format=str(fmt), segments=segments, **meta
-    )
+    return Document(id=doc_id, text=clean, source=source, format=fmt, segments=segments, **meta)
 
 
 def _clean(body: str, kind: str) -> tuple[list[Paragraph], dict[str, object]]:
@@ -389,11 +397,16 @@ def _jsonl_record(
             "write one JSON object per line",
             line=number,
         )
+    except RecursionError:
+        return Skipped(
+            source, "bad-json", f"{where} nests too deeply to read; flatten it", line=number
+        )
     if not isinstance(obj, dict):
         return Skipped(
             source,
             "bad-json",
-            f"{where} is a JSON {type(obj).__name__}, not an object; write one JSON object per line",
+            f"{where} is a JSON {type(obj).__name__}, not an object; "
+            "write one JSON object per line",
             line=number,
         )
     key = next((k for k in JSONL_TEXT_FIELDS if isinstance(obj.get(k), str)), None)
@@ -405,7 +418,9 @@ def _jsonl_record(
             + " or ".join(repr(k) for k in JSONL_TEXT_FIELDS),
             line=number,
         )
-    value: str = obj[key]
+    # JSON can spell lone surrogates, which no later stage can encode; same length, so the
+    # offsets into the line stay right.
+    value = LONE_SURROGATE.sub("\ufffd", obj[key])
     ident = obj.get("id")
     doc_id = f"{file_id}#{ident}" if ident not in (None, "") else f"{file_id}#L{number}"
     meta = _metadata(obj)
@@ -423,7 +438,7 @@ def _jsonl_record(
             f"{where} has no article text in {key!r} after cleaning; fill it or drop the line",
             line=number,
         )
-    chunks = _json_string_chunks(line, key, value)
+    chunks = _json_string_chunks(line, key, obj[key])
     return Document(
         id=doc_id,
         text=text,
@@ -479,7 +494,7 @@ def _front_matter(text: str, source: str) -> tuple[Mapping[object, object], int]
             )
         return None
     try:
-        fields = yaml.safe_load(match.group("yaml"))
+        fields = _load_yaml(match.group("yaml"))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = mark.line + 2 if mark is not None else None  # +1 for 1-based, +1 for "---"
@@ -492,12 +507,11 @@ def _front_matter(text: str, source: str) -> tuple[Mapping[object, object], int]
             "between the '---' lines (quote values that contain ':' or '#')",
             line=line,
         )
-    except (ValueError, RecursionError) as error:  # e.g. "date: 2025-02-30"
+    except RecursionError:
         return Skipped(
             source,
             "bad-front-matter",
-            f"{source}: YAML front matter has a bad value: {_one_line(str(error))}; "
-            "fix the value or quote it",
+            f"{source}: YAML front matter nests too deeply to read; flatten it",
             line=2,
         )
     if fields is None:
@@ -511,6 +525,15 @@ def _front_matter(text: str, source: str) -> tuple[Mapping[object, object], int]
             line=2,
         )
     return fields, match.end()
+
+
+def _load_yaml(block: str) -> object:
+    try:
+        return yaml.safe_load(block)
+    except ValueError:
+        # An impossible date such as 2025-02-30 must not cost the article: read every value
+        # as a string instead (still safe), and let _iso_date give up on that one date.
+        return yaml.load(block, Loader=yaml.BaseLoader)
 
 
 def _one_line(message: str) -> str:
@@ -637,9 +660,7 @@ def _markdown_paragraphs(source: str) -> list[Paragraph]:
             flush()
             fence = opening.group(1)
             continue
-        if not line.strip() or any(
-            p.match(line) for p in (MD_RULE, MD_REFERENCE, MD_TABLE_RULE)
-        ):
+        if not line.strip() or any(p.match(line) for p in (MD_RULE, MD_REFERENCE, MD_TABLE_RULE)):
             flush()
             continue
         offset = quote.end() if (quote := MD_QUOTE.match(line)) else 0
@@ -714,7 +735,8 @@ def _html_paragraphs(source: str) -> tuple[list[Paragraph], dict[str, object]]:
         node, leaving = stack.pop()
         tag = node.tag
         if leaving:
-            link_depth -= tag == "a"
+            if tag == "a":
+                link_depth -= 1
             if tag in CELL_TAGS:
                 current.append((" ", None, False))
             if tag in BLOCK_TAGS:
@@ -731,7 +753,8 @@ def _html_paragraphs(source: str) -> tuple[list[Paragraph], dict[str, object]]:
                 current.append((" ", None, False))
             if tag in BLOCK_TAGS:
                 flush()
-            link_depth += tag == "a"
+            if tag == "a":
+                link_depth += 1
             stack.append((node, True))
             stack += [(child, False) for child in reversed(_children(node))]
     flush()
@@ -794,8 +817,7 @@ class _TextLocator:
             if found >= 0:
                 self._run, self._pos = index, found + len(text)
                 return [
-                    (text[rel : rel + n], src)
-                    for rel, src, n in _project(found, len(text), chunks)
+                    (text[rel : rel + n], src) for rel, src, n in _project(found, len(text), chunks)
                 ]
             index += 1
         return [(text, None)]
@@ -873,7 +895,9 @@ def _html_metadata(tree: LexborHTMLParser) -> dict[str, object]:
         "url": (canonical.attributes.get("href") if canonical else None) or first("og:url"),
         "publisher": first("og:site_name"),
         "keywords": _keywords(
-            *metas.get("keywords", []), metas.get("article:tag", []), *metas.get("news_keywords", [])
+            *metas.get("keywords", []),
+            metas.get("article:tag", []),
+            *metas.get("news_keywords", []),
         ),
     }
     return {key: value for key, value in meta.items() if value}
@@ -890,7 +914,7 @@ def _assemble(paragraphs: list[Paragraph], source: str) -> tuple[str, tuple[Segm
     for paragraph in paragraphs:
         pieces = _tidy(paragraph)
         text = "".join(piece[0] for piece in pieces)
-        if not text or _is_boilerplate(text) or _is_link_only(pieces):
+        if not text or _is_boilerplate(text) or _is_teaser(text) or _is_link_only(pieces):
             continue
         if kept:
             pos += len(PARAGRAPH_SEP)
@@ -928,6 +952,16 @@ def _is_boilerplate(text: str) -> bool:
     return len(text) <= MAX_BOILERPLATE_CHARS and any(p.fullmatch(text) for p in BOILERPLATE)
 
 
+def _is_teaser(text: str) -> bool:
+    """An all-caps headline of another story, left over when its link was lost."""
+    return (
+        len(text) <= MAX_BOILERPLATE_CHARS
+        and len(text.split()) >= MIN_TEASER_WORDS
+        and text.isupper()
+        and sum(ch.isalpha() for ch in text) >= MIN_TEASER_LETTERS
+    )
+
+
 def _is_link_only(pieces: Paragraph) -> bool:
     """A paragraph whose words are all link text: a teaser for another story, or a menu."""
     linked = False
@@ -944,6 +978,11 @@ def _add_segment(segments: list[Segment], start: int, offset: int, text: str, so
     # did; a part that differs keeps its longest exact prefix.
     copied = source[offset : offset + len(text)]
     length = len(text) if copied == text else len(os.path.commonprefix([text, copied]))
+    _append_segment(segments, start, offset, length)
+
+
+def _append_segment(segments: list[Segment], start: int, offset: int, length: int) -> None:
+    """Append, merging with the previous segment when both sides simply continue."""
     if length <= 0:
         return
     if segments:
@@ -980,13 +1019,8 @@ def _compose(segments: Iterable[Segment], chunks: list[Chunk], base: int) -> tup
     out: list[Segment] = []
     for text_start, value_start, length in segments:
         for rel, src, n in _project(value_start, length, chunks):
-            if src is None:
-                continue
-            start, offset = text_start + rel, base + src
-            if out and out[-1][0] + out[-1][2] == start and out[-1][1] + out[-1][2] == offset:
-                out[-1] = (out[-1][0], out[-1][1], out[-1][2] + n)
-            else:
-                out.append((start, offset, n))
+            if src is not None:
+                _append_segment(out, text_start + rel, base + src, n)
     return tuple(out)
 
 
@@ -1045,9 +1079,10 @@ def _too_large(source: str, size: int, max_bytes: int) -> Skipped:
     )
 
 
-def _unreadable(source: str, error: OSError) -> Skipped:
+def _unreadable(source: str, error: OSError | ValueError) -> Skipped:
+    problem = getattr(error, "strerror", None) or error
     return Skipped(
         source,
         "unreadable",
-        f"{source}: cannot be read ({error.strerror or error}); check that it is readable",
+        f"{source}: cannot be read ({problem}); check the path and that it is readable",
     )

@@ -76,9 +76,18 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology) -> Resolution:
         entry = ontology.surface_index.get(normalize(m.text)) if not m.key else None
         k = m.key or (entry.iri if entry is not None and m.label != "PERSON" else
                       "name:" + normalize(m.text))
+        if k.startswith("name:"):
+            k = "name:" + normalize(k[5:])
         key_of[m] = k
         find(k)
         names[k].add(normalize(m.text))
+    # a mention keyed to another name (an acronym defined in the text) joins that name's
+    # cluster, and so do other documents' mentions of the same surface form
+    for m in mentions:
+        if m.key.startswith("name:"):
+            other = "name:" + normalize(m.text)
+            find(other)
+            union(m.key, other)
     person_keys = {key_of[m] for m in mentions if m.cls == "Person"}
     cue_words = {w for cue in ontology.head_cues for w in cue.split()}
     keys = sorted(set(key_of.values()))
@@ -160,7 +169,8 @@ def _class(ms: list[Mention], in_gazetteer: bool, ontology: Ontology) -> str | N
     for m in ms:
         if m.cls == "Agent" and m.label == "NORP":
             continue  # an unresolved name tagged as a group: no evidence of a class
-        w = CLASS_WEIGHT.get(m.label, NER_WEIGHT)
+        # a longer name is a surer sign than a lone surname the NER mislabelled
+        w = CLASS_WEIGHT.get(m.label, NER_WEIGHT * len(m.text.split()))
         if m.label in ontology.ner_map and ontology.ner_map[m.label] != m.cls:
             w = CLASS_WEIGHT["retyped"]  # a cue word or a verb overrode the NER label
         if in_gazetteer and m.key:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from spacy.tokens import Doc, Span, Token
 
 from kg.ontology import Ontology
@@ -62,6 +64,26 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
         if m.start >= last_end:
             out.append(m)
             last_end = m.end
+    return _acronyms_defined(doc.text, out)
+
+
+def _acronyms_defined(text: str, mentions: list[Mention]) -> list[Mention]:
+    """'the Japan Aerospace Exploration Agency (JAXA)': JAXA names the same thing, everywhere
+    in the document, whatever the NER thought it was."""
+    defined: dict[str, Mention] = {}
+    for a, b in zip(mentions, mentions[1:], strict=False):
+        between, after = text[a.end:b.start], text[b.end:b.end + 1]
+        if between.strip() == "(" and after == ")" and b.text.isupper() and a.cls != "Person" \
+                and len(b.text) < len(a.text):
+            defined.setdefault(b.text, a)
+    if not defined:
+        return mentions
+    out = []
+    for m in mentions:
+        long = defined.get(m.text)
+        if long is not None:
+            m = replace(m, cls=long.cls, label="ACRONYM", key=long.key or "name:" + long.text)
+        out.append(m)
     return out
 
 
@@ -115,11 +137,13 @@ def _clean_pieces(span: Span) -> list[Span]:
         while s < e and (doc[s].dep_ in EDGE_DEPS and doc[s].lower_ in _EDGE_WORDS
                          or doc[s].is_punct or doc[s].is_space):
             s += 1
+        while e > s + 1 and doc[e - 1].is_lower and doc[e - 1].pos_ == "NOUN":
+            e -= 1  # 'Yonhap news agency': the name is Yonhap, the nouns type it
         while e > s and (doc[e - 1].lower_ in _EDGE_WORDS or doc[e - 1].is_punct
                          and doc[e - 1].text != "." or doc[e - 1].is_space
                          or doc[e - 1].tag_ == "POS"):
             e -= 1
-        if e > s and any(t.is_alpha for t in doc[s:e]):
+        if e > s and any(t.text[:1].isupper() for t in doc[s:e]):  # names are capitalised
             out.append(doc[s:e])
     return out
 
@@ -145,14 +169,24 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
             return None
     if entry is not None:
         return _mention(span, doc_id, entry.cls, label, entry.iri, sent_of)
+    before = span.doc[span.start - 1] if span.start > 0 else None
+    if before is not None and before.lower_ in ontology.title_cues and before.is_title \
+            and all(t.pos_ == "PROPN" for t in span) and label in ("ORG", "GPE", "NORP", "PRODUCT"):
+        label = "PERSON"  # 'Minister X': the NER called a person an org
     cls = ontology.classes.get(label) and label  # ruler labels are class names
     cls = cls or ontology.ner_map.get(label)
     if label == "PERSON":
-        span = _strip_titles(span, ontology)
-        if span is None:
+        stripped = _strip_titles(span, ontology)
+        if stripped is None:
             return None
+        before = span.doc[stripped.start - 1] if stripped.start > 0 else None
+        if stripped.start != span.start or (before is not None and before.is_title and (
+                before.lower_ in ontology.title_cues or before.lower_ in ontology.honorifics)):
+            label = "TITLE"  # 'President X' is surely a person
+        span = stripped
     cue = _cue_for(span, ontology)
-    if cue is not None and not (label == "PERSON" and cue in ("Country", "City")):
+    if cue is not None and label != "TITLE" and not (label == "PERSON" and cue in ("Country",
+                                                                                "City")):
         cls = cue if cls is None or not ontology.is_a(cls, cue) else cls
     if cls is None:
         # WORK_OF_ART and other labels without a class: keep only if a cue types them
@@ -168,6 +202,11 @@ def _cue_for(span: Span, ontology: Ontology) -> str | None:
         cue = " ".join(words[-k:])
         if cue in ontology.head_cues and (k < len(words) or len(words) == 1 and False):
             return ontology.head_cues[cue]
+    before = span.doc[span.start - 1] if span.start > 0 else None
+    if before is not None and before.pos_ == "NOUN" and before.is_lower:
+        cls = head_cue_class(before, ontology)  # 'the space agency X', parsed or not
+        if cls:
+            return cls
     root = span.root
     head = root.head
     if root.dep_ in NAME_TO_CUE_DEPS and head.i >= span.end and head.pos_ == "NOUN":
@@ -204,20 +243,32 @@ def _mention(span: Span, doc_id: str, cls: str, label: str, key: str,
 
 def _cue_named(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
                sent_of: dict[int, int]) -> list[Mention]:
-    """Proper nouns the NER missed that name a cue noun: 'the Zhuque rocket' -> Zhuque."""
+    """Proper nouns the NER missed that name a cue noun: 'the Zhuque-2 rocket', 'its X ocean
+    satellite', 'a new weather satellite, X,' -> X."""
     out = []
     for tok in doc:
-        if tok.i in covered or tok.pos_ != "PROPN" or not tok.is_title:
+        if tok.i in covered or tok.pos_ != "PROPN" or not tok.text[:1].isupper():
             continue
-        if tok.dep_ not in ("compound", "nmod") or tok.head.pos_ != "NOUN" or tok.head.is_title:
+        if tok.dep_ not in ("compound", "nmod", "appos"):
             continue
-        cls = head_cue_class(tok.head, ontology)
+        head = tok.head
+        while head.dep_ == "compound" and head.pos_ == "NOUN" and head.head.pos_ == "NOUN":
+            head = head.head  # 'X ocean satellite': the last noun types the name
+        if head.pos_ != "NOUN" or not head.is_lower:
+            continue
+        if tok.dep_ == "appos" and head.i > tok.i:
+            continue
+        cls = head_cue_class(head, ontology)
         if cls is None or cls in ("Country", "City", "Region"):
             continue
         start = tok.i
-        while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].i not in covered \
-                and doc[start - 1].head.i in (tok.i, tok.head.i):
+        while start > 0 and doc[start - 1].i not in covered and (
+                doc[start - 1].pos_ == "PROPN" and doc[start - 1].head.i in (tok.i, head.i)
+                or doc[start - 1].text == "-" and not doc[start - 1].whitespace_
+                and start > 1 and not doc[start - 2].whitespace_):
             start -= 1
+        while doc[start].text == "-":
+            start += 1
         span = doc[start:tok.i + 1]
         covered.update(range(span.start, span.end))
         out.append(_mention(span, doc_id, cls, "CUE", "", sent_of))

@@ -28,6 +28,7 @@ ANAPHOR_EXCLUDED = frozenset({"Person", "Country", "City", "Region", "Place", "A
 # where a title noun meets the person it names
 TITLE_TARGET_PREPS = frozenset({"of", "for", "at"})
 NOMINAL_DEPS = frozenset({"compound", "amod", "poss", "nmod"})
+TITLE_CLIMB = 4  # dependency steps from a misplaced apposition up to its title noun
 
 CONF_DIRECT = 0.9
 CONF_TITLE = 0.85
@@ -193,14 +194,17 @@ def _retype_by_agent_cue(doc: Doc, doc_id: str, mentions: list[Mention],
 
 
 def _evidence(ctx: Context, sent: Span, rule: str, confidence: float) -> Evidence:
-    return Evidence(doc_id=ctx.doc_id, sentence=sent.text.strip(), sent_start=sent.start_char,
-                    sent_end=sent.end_char, extractor=EXTRACTOR, rule=rule,
-                    confidence=round(confidence, 2))
+    text = sent.text
+    start = sent.start_char + len(text) - len(text.lstrip())
+    end = sent.end_char - (len(text) - len(text.rstrip()))
+    return Evidence(doc_id=ctx.doc_id, sentence=text.strip(), sent_start=start, sent_end=end,
+                    extractor=EXTRACTOR, rule=rule, confidence=round(confidence, 2))
 
 
 def _frame_candidates(ctx: Context, tok: Token, sent: Span) -> Iterator[Candidate]:
-    frames = ctx.onto.frames_by_lemma.get(tok.lemma_.lower()) or \
-        ctx.onto.frames_by_lemma.get(tok.lower_) or ()
+    frames = ctx.onto.frames_by_lemma.get(tok.lemma_.lower(), ())
+    if tok.lower_ != tok.lemma_.lower():  # 'according' has the lemma 'accord', a noun cue too
+        frames += ctx.onto.frames_by_lemma.get(tok.lower_, ())
     if not frames or any(c.dep_ == "neg" for c in tok.children):
         return
     is_verb = tok.pos_ in ("VERB", "AUX") or tok.lower_ == "according"
@@ -362,6 +366,16 @@ def _titles_of(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Token, f
     # 'the head of Y X': the name is a second object of the title's 'of'
     if root.dep_ == "pobj" and root.head.dep_ == "prep" and _is_title(root.head.head, ctx):
         yield root.head.head, CONF_TITLE
+    # 'the head of the agency Y, X,': the parser hung the apposition on Y; climb to the title
+    if root.dep_ == "appos":
+        t = root.head
+        for _ in range(TITLE_CLIMB):
+            if t.dep_ not in ("appos", "pobj", "prep", "compound") or t.head is t:
+                break
+            if t.dep_ == "prep" and t.lower_ in TITLE_TARGET_PREPS and _is_title(t.head, ctx):
+                yield t.head, CONF_TITLE * 0.9
+                break
+            t = t.head
 
 
 def _title_targets(ctx: Context, title: Token, person: Mention) -> list:
@@ -396,7 +410,10 @@ def _structure_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
         for name, props in structures.items():
             if not name.startswith("prep:") or m.cls in ("Country", "Person"):
                 continue
-            for p in _prep_objects(root, name[5:], False):
+            heads = [root]
+            if root.dep_ in OBJ_DEPS and ctx.onto.is_a(m.cls, "Place"):
+                heads.append(root.head)  # 'crews repaired the X plant in Y'
+            for p in (p for h in heads for p in _prep_objects(h, name[5:], False)):
                 for target, conf, _ in ctx.args(p):
                     for prop in props:
                         yield Candidate(m, prop, target,
