@@ -181,3 +181,16 @@ def test_every_command_has_help(command):
     r = subprocess.run([sys.executable, "-m", "kg", *command, "--help"], capture_output=True,
                        text=True)
     assert r.returncode == 0 and "Usage" in r.stdout
+
+
+def test_built_graph_conforms_to_the_shapes(built):
+    pyshacl = pytest.importorskip("pyshacl")
+    from kg.export import union_graph
+    from kg.ontology import default_ontology_files
+
+    ds, _ = built
+    onto = Graph().parse(default_ontology_files()[0])  # classes only; not the gazetteer's labels
+    shapes = Graph().parse(default_ontology_files()[0].parent / "shapes.ttl")
+    conforms, _, text = pyshacl.validate(union_graph(ds), shacl_graph=shapes, ont_graph=onto,
+                                         inference="rdfs")
+    assert conforms, text

@@ -92,3 +92,16 @@ def test_bad_ontology_names_file_and_fix(tmp_path, body, needle):
 def test_missing_ontology_file(tmp_path):
     with pytest.raises(OntologyError, match="no such ontology file"):
         load_ontology([tmp_path / "nope.ttl"])
+
+
+def test_shapes_cover_every_property_with_domain_or_range(ontology):
+    from pathlib import Path
+
+    from rdflib import Graph, Namespace
+
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    shapes = Graph().parse(Path(ontology.files[0]).parent / "shapes.ttl")
+    targeted = {str(o).rsplit("#", 1)[-1] for o in shapes.objects(None, sh.targetSubjectsOf)
+                if str(o).startswith("https://w3id.org/kg/ontology#")}
+    expected = {n for n, p in ontology.properties.items() if p.domain}
+    assert targeted == expected
