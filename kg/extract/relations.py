@@ -167,6 +167,13 @@ def relation_candidates(doc: Doc, doc_id: str, mentions: list[Mention],
         cands.extend(_title_candidates(ctx, sent))
         cands.extend(_structure_candidates(ctx, sent))
         cands.extend(_anaphor_structures(ctx, sent))
+    # entities named inside other names ('Kenya' in 'Kenya Space Agency') are mentions too
+    known = {(m.start, m.end) for m in mentions}
+    for c in cands:
+        if c.evidence.rule == "structure:name" and (c.object.start, c.object.end) not in known:
+            known.add((c.object.start, c.object.end))
+            mentions.append(c.object)
+    mentions.sort(key=lambda m: (m.start, m.end))
     return mentions, _dedupe(cands)
 
 
@@ -402,6 +409,9 @@ def _structure_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
         root = ctx.mention_root(m)
         if root is None:
             continue
+        for prop in structures.get("name", ()):
+            for target in _named_inside(ctx, m, ctx.onto.properties[prop].range):
+                yield Candidate(m, prop, target, _evidence(ctx, sent, "structure:name", CONF_STRUCTURE))
         for prop in structures.get("premodifier", ()):
             for target, conf in _premodifiers(ctx, root, m):
                 if target.cls == m.cls:
@@ -418,6 +428,24 @@ def _structure_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
                     for prop in props:
                         yield Candidate(m, prop, target,
                                         _evidence(ctx, sent, f"structure:{name}", conf * 0.9))
+
+
+def _named_inside(ctx: Context, m: Mention, allowed: frozenset[str]) -> Iterator[Mention]:
+    """Gazetteer entries named inside a multi-word name: 'Kenya Space Agency' -> Kenya."""
+    if m.key or m.cls == "Person" or " " not in m.text:
+        return
+    index = ctx.onto.surface_index
+    words = m.text.split()
+    for k in range(len(words) - 1, 0, -1):
+        for i in range(len(words) - k + 1):
+            part = " ".join(words[i:i + k])
+            entry = index.get(part.casefold())
+            if entry is not None and part[:1].isupper() and entry.cls != m.cls \
+                    and ctx.onto.fits(entry.cls, allowed):
+                start = m.start + m.text.index(part)
+                yield Mention(doc_id=m.doc_id, text=part, start=start, end=start + len(part),
+                              cls=entry.cls, label="NAME", key=entry.iri, sentence=m.sentence)
+                return
 
 
 def _anaphor_structures(ctx: Context, sent: Span) -> Iterator[Candidate]:
