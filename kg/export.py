@@ -10,7 +10,7 @@ from rdflib import Dataset, Graph
 
 from kg.errors import OutputError
 
-__all__ = ["FORMATS", "export", "load_graph", "serialize", "union_graph"]
+__all__ = ["FORMATS", "export", "load_graph", "serialize", "union_graph", "write_atomic"]
 
 # suffix -> (rdflib format, keeps named graphs)
 FORMATS = {
@@ -53,7 +53,12 @@ def serialize(ds: Dataset, fmt_suffix: str) -> bytes:
 def export(ds: Dataset, path: str | os.PathLike) -> Path:
     """Write the Dataset to ``path`` in the format its suffix names; atomic replace."""
     path = Path(path)
-    data = serialize(ds, path.suffix)
+    write_atomic(path, serialize(ds, path.suffix))
+    return path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file, so a reader never sees half a file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -62,7 +67,6 @@ def export(ds: Dataset, path: str | os.PathLike) -> Path:
         os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror}); choose a writable path with -o") from exc
-    return path
 
 
 def load_graph(path: str | os.PathLike) -> Dataset:
