@@ -6,7 +6,6 @@ import csv
 import io
 import os
 import re
-import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from kg.errors import OutputError
+from kg.export import write_atomic
 from kg.graph import SCHEMA
 from kg.ontology import KGO, local_name
 
@@ -176,18 +176,6 @@ def _gexf(g: nx.MultiDiGraph) -> bytes:
     return re.sub(rb' lastmodifieddate="[^"]*"', b"", buf.getvalue(), count=1)
 
 
-def _write(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc.strerror}); choose a writable path with -o"
-                          ) from exc
-
-
 def export_network(ds: Dataset | nx.MultiDiGraph, path: str | os.PathLike) -> list[Path]:
     """Write the entity network to ``path``; the suffix picks the format. Returns the files.
 
@@ -210,18 +198,18 @@ def export_network(ds: Dataset | nx.MultiDiGraph, path: str | os.PathLike) -> li
                           f"{', '.join(NETWORK_FORMATS)} or a directory for CSV files")
     g = ds if isinstance(ds, nx.MultiDiGraph) else entity_network(ds)
     if suffix == ".graphml" and not is_dir:
-        _write(path, _graphml(g))
+        write_atomic(path, _graphml(g))
         return [path]
     if suffix == ".gexf" and not is_dir:
-        _write(path, _gexf(g))
+        write_atomic(path, _gexf(g))
         return [path]
     if is_dir:
         nodes_path, edges_path = path / "nodes.csv", path / "edges.csv"
     else:
         nodes_path = path.with_name(f"{path.stem}-nodes.csv")
         edges_path = path.with_name(f"{path.stem}-edges.csv")
-    _write(nodes_path, _csv(((n, a["label"], a["cls"], a["mentions"])
+    write_atomic(nodes_path, _csv(((n, a["label"], a["cls"], a["mentions"])
                              for n, a in g.nodes(data=True)), NODE_FIELDS))
-    _write(edges_path, _csv(((s, o, a["relation"], a["evidence_count"])
+    write_atomic(edges_path, _csv(((s, o, a["relation"], a["evidence_count"])
                              for s, o, a in g.edges(data=True)), EDGE_FIELDS))
     return [nodes_path, edges_path]
