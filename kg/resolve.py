@@ -54,10 +54,18 @@ def slug(label: str) -> str:
     return s or "entity"
 
 
-def resolve(mentions: Iterable[Mention], ontology: Ontology) -> Resolution:
-    """Cluster mentions across all documents and give each cluster one deterministic IRI."""
+def resolve(mentions: Iterable[Mention], ontology: Ontology, known: Iterable[Entity] = ()
+            ) -> Resolution:
+    """Cluster mentions across all documents and give each cluster one deterministic IRI.
+
+    ``known`` entities (e.g. those already in a store) keep their IRI, label and class: a
+    mention of one of their names or aliases, or one the rules below tie to such a name (a
+    short name, an acronym, a cue-word variant), resolves to them, and two known entities are
+    never merged. Without ``known`` the result depends on ``mentions`` only.
+    """
     mentions = sorted(set(mentions), key=lambda m: (m.doc_id, m.start, m.end, m.text))
     parent: dict[str, str] = {}
+    anchor: dict[str, str] = {}  # cluster root -> the known entity's IRI it resolves to
 
     def find(k: str) -> str:
         while parent.setdefault(k, k) != k:
@@ -68,7 +76,17 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology) -> Resolution:
     def union(a: str, b: str) -> None:  # b joins a
         ra, rb = find(a), find(b)
         if ra != rb:
+            xa, xb = anchor.get(ra), anchor.get(rb)
+            if xa is not None and xb is not None and xa != xb:
+                return  # two entities already known stay apart
             parent[rb] = ra
+            if xb is not None:
+                anchor[ra] = xb
+
+    known_entities, known_names = _known(known, ontology)
+    for key, iri in known_names.items():
+        anchor[find(iri)] = iri
+        union(iri, key)
 
     key_of: dict[Mention, str] = {}
     names: dict[str, set[str]] = defaultdict(set)  # cluster key -> normalised names
@@ -89,8 +107,9 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology) -> Resolution:
             find(other)
             union(m.key, other)
     person_keys = {key_of[m] for m in mentions if m.cls == "Person"}
+    person_keys |= {k for k, iri in known_names.items() if known_entities[iri].cls == "Person"}
     cue_words = {w for cue in ontology.head_cues for w in cue.split()}
-    keys = sorted(set(key_of.values()))
+    keys = sorted(set(key_of.values()) | set(known_names))
     multi = [k for k in keys if k.startswith("name:") and " " in k]
     by_last: dict[str, set[str]] = defaultdict(set)
     for k in multi:
@@ -98,6 +117,11 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology) -> Resolution:
             toks = k[5:].split()
             by_last[toks[-1]].add(k)
             by_last[toks[0]].add(k) if len(toks) > 1 else None
+    by_prefix: dict[str, list[str]] = defaultdict(list)  # a name -> the longer names it starts
+    for c in multi:
+        words = c.split(" ")
+        for i in range(1, len(words)):
+            by_prefix[" ".join(words[:i])].append(c)
     for k in keys:
         if not k.startswith("name:"):
             continue
@@ -109,12 +133,14 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology) -> Resolution:
                 union(full, k)
                 continue
         # cue-word variants: 'Baikonur' -> 'Baikonur Cosmodrome', 'Al-Alam' -> '... News Network'
-        longer = [c for c in multi if c != k and c.startswith(k + " ")
-                  and all(w in cue_words for w in c[len(k) + 1:].split())]
+        longer = [c for c in by_prefix.get(k, ())
+                  if all(w in cue_words for w in c[len(k) + 1:].split())]
         if len(longer) == 1:
             union(longer[0], k)
     # acronyms: 'ISS' -> 'International Space Station', 'AP' -> 'Associated Press'
-    originals = {key_of[m]: m.text for m in mentions}
+    originals = {k: name for iri, e in known_entities.items() for name in (*e.alt_labels, e.label)
+                 if (k := "name:" + normalize(name)) in known_names}
+    originals.update({key_of[m]: m.text for m in mentions})
     initials: dict[str, set[str]] = defaultdict(set)
     for k in multi:
         words = [w for w in originals.get(k, k[5:]).split() if w.lower() not in ACRONYM_SKIP]
@@ -124,17 +150,43 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology) -> Resolution:
         text = m.text.replace(".", "")
         if ACRONYM_RE.match(m.text) and len(initials.get(text, ())) == 1:
             union(next(iter(initials[text])), key_of[m])
-    return _entities(mentions, key_of, find, ontology)
+    return _entities(mentions, key_of, find, ontology, known_entities, anchor)
+
+
+def _known(known: Iterable[Entity], ontology: Ontology
+           ) -> tuple[dict[str, Entity], dict[str, str]]:
+    """Known entities by IRI, and their name keys ("name:<normalised>") -> IRI.
+
+    Gazetteer entities are left out (the gazetteer resolves them already). A name two known
+    entities share goes to the one whose label it is, then to the smaller IRI.
+    """
+    gaz = {e.iri for e in ontology.gazetteer}
+    by_iri = {e.iri: e for e in sorted(known, key=lambda e: e.iri) if e.iri not in gaz}
+    names: dict[str, str] = {}
+    for e in by_iri.values():
+        names.setdefault("name:" + normalize(e.label), e.iri)
+    for e in by_iri.values():
+        for alt in e.alt_labels:
+            names.setdefault("name:" + normalize(alt), e.iri)
+    return by_iri, names
 
 
 def _entities(mentions: list[Mention], key_of: dict[Mention, str], find,
-              ontology: Ontology) -> Resolution:
+              ontology: Ontology, known: dict[str, Entity] | None = None,
+              anchor: dict[str, str] | None = None) -> Resolution:
+    known, anchor = known or {}, anchor or {}
     clusters: dict[str, list[Mention]] = defaultdict(list)
     for m in mentions:
         clusters[find(key_of[m])].append(m)
     gaz = {e.iri: e for e in ontology.gazetteer}
     drafts = []
     for root, ms in clusters.items():
+        if root in anchor:  # an entity already known keeps its label and class
+            k = known[anchor[root]]
+            if k.cls in ontology.classes:
+                alts = tuple(sorted({m.text for m in ms} - {k.label}, key=str.casefold))
+                drafts.append((root, k.label, k.cls, alts, ms))
+                continue
         cls = _class(ms, root in gaz, ontology)
         if cls is None:
             continue
@@ -149,13 +201,15 @@ def _entities(mentions: list[Mention], key_of: dict[Mention, str], find,
     of_mention: dict[tuple[str, int, int], str] = {}
     used: Counter = Counter()
     for root, label, cls, alts, ms in sorted(drafts, key=lambda d: (d[1], d[2], d[0])):
-        if root in gaz:
+        if root in anchor:
+            iri = anchor[root]
+        elif root in gaz:
             iri = root
         else:
             base = str(KGE[slug(label)])
             used[base] += 1
             iri = base if used[base] == 1 else f"{base}_{used[base]}"
-            while iri in gaz or iri in entities:
+            while iri in gaz or iri in entities or iri in known:
                 used[base] += 1
                 iri = f"{base}_{used[base]}"
         entities[iri] = Entity(iri, label, cls, alts)
