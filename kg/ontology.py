@@ -160,6 +160,21 @@ class Ontology:
         return out
 
     @cached_property
+    def person_classes(self) -> frozenset[str]:
+        """Classes of people: ``Person``, the classes that claim spaCy's PERSON label, and
+        their subclasses (a user ontology may call its class of people anything)."""
+        roots = {"Person"} | {c.name for c in self.classes.values() if "PERSON" in c.ner_labels}
+        return frozenset({"Person", *(n for n in self.classes if self.ancestors(n) & roots)})
+
+    def is_person(self, cls: str | None) -> bool:
+        return cls is not None and cls in self.person_classes
+
+    @cached_property
+    def person_class(self) -> str:
+        """The class a name found by a title rule gets ('Ambassador X Y')."""
+        return self.ner_map.get("PERSON", "Person")
+
+    @cached_property
     def head_cues(self) -> dict[str, str]:
         """Head-noun cue (lower case, possibly several words) -> class name.
 
@@ -245,17 +260,23 @@ def load_ontology(extra: Sequence[str | Path] = (), *, core: bool = True) -> Ont
     if not files:
         raise OntologyError("no ontology file given; pass --ontology FILE or keep the core ontology")
     g = Graph()
+    origin: dict[URIRef, str] = {}  # term -> the first file that describes it, for errors
     for f in files:
         if not f.exists():
             raise OntologyError(f"{f}: no such ontology file; check the path given to --ontology")
+        fg = Graph()
         try:
-            g.parse(f, format=_rdf_format(f))
+            fg.parse(f, format=_rdf_format(f))
         except Exception as exc:  # rdflib raises many parser-specific types
             raise OntologyError(
                 f"{f}: not valid RDF ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
                 "fix the syntax (Turtle expected for .ttl)"
             ) from exc
-    return _from_graph(g, tuple(str(f) for f in files))
+        for subj in fg.subjects():
+            if isinstance(subj, URIRef):
+                origin.setdefault(subj, str(f))
+        g += fg
+    return _from_graph(g, tuple(str(f) for f in files), origin)
 
 
 def _rdf_format(path: Path) -> str:
@@ -277,7 +298,11 @@ def _class_set(g: Graph, node, where: str) -> frozenset[str]:
     return frozenset({local_name(node)})
 
 
-def _from_graph(g: Graph, files: tuple[str, ...]) -> Ontology:
+def _from_graph(g: Graph, files: tuple[str, ...],
+                origin: dict[URIRef, str] | None = None) -> Ontology:
+    def file_of(term: URIRef) -> str:
+        return (origin or {}).get(term) or (files[-1] if files else "<graph>")
+
     classes: dict[str, ClassInfo] = {}
     class_nodes = set(g.subjects(RDF.type, OWL.Class)) | set(g.subjects(RDF.type, RDFS.Class))
     class_nodes |= {s for s in g.subjects(RDFS.subClassOf, None) if isinstance(s, URIRef)}
@@ -300,13 +325,13 @@ def _from_graph(g: Graph, files: tuple[str, ...]) -> Ontology:
         if not isinstance(p, URIRef):
             continue
         name = local_name(p)
-        where = f"property {name}"
+        where = f"{file_of(p)}: property {name}"
         domain = frozenset().union(*(_class_set(g, d, where) for d in g.objects(p, RDFS.domain)))
         rng = frozenset().union(*(_class_set(g, r, where) for r in g.objects(p, RDFS.range)))
         for c in sorted(domain | rng):
             if c not in classes:
                 raise OntologyError(
-                    f"{files[-1]}: {where} uses class {c!r} in its domain or range, which no "
+                    f"{where} uses class {c!r} in its domain or range, which no "
                     "ontology file declares; declare it (a owl:Class) or fix the name"
                 )
         symmetric = (p, RDF.type, OWL.SymmetricProperty) in g
@@ -317,7 +342,7 @@ def _from_graph(g: Graph, files: tuple[str, ...]) -> Ontology:
             domain=domain,
             range=rng,
             symmetric=symmetric,
-            frames=_frames(g, p, name, symmetric),
+            frames=_frames(g, p, f"{file_of(p)}: property {name}", symmetric),
             title_cues=tuple(sorted({x.lower() for x in _strings(g, p, KGO.titleCue)})),
             structures=_strings(g, p, KGO.structure),
         )
@@ -325,7 +350,7 @@ def _from_graph(g: Graph, files: tuple[str, ...]) -> Ontology:
     return Ontology(classes, properties, _gazetteer(g, classes), honorifics, files)
 
 
-def _frames(g: Graph, p: URIRef, name: str, symmetric: bool) -> tuple[Frame, ...]:
+def _frames(g: Graph, p: URIRef, where: str, symmetric: bool) -> tuple[Frame, ...]:
     frames: list[Frame] = []
     for lemma in _strings(g, p, KGO.verbCue):
         for head, tail in SYMMETRIC_VERB_FRAMES if symmetric else VERB_FRAMES:
@@ -337,7 +362,7 @@ def _frames(g: Graph, p: URIRef, name: str, symmetric: bool) -> tuple[Frame, ...
         m = FRAME_RE.match(text)
         if not m or not ROLES_RE.match(m[2]) or not ROLES_RE.match(m[3]):
             raise OntologyError(
-                f"property {name}: bad kgo:frame {text!r}; write 'LEMMA: ROLE -> ROLE' with roles "
+                f"{where}: bad kgo:frame {text!r}; write 'LEMMA: ROLE -> ROLE' with roles "
                 "subj, obj, doc, poss, amod or prep:P (e.g. 'launch: obj -> prep:from')"
             )
         frames.append(Frame(m[1].lower(), "ANY", m[2], m[3]))

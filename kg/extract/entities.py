@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
 from kg.ontology import Ontology
@@ -39,11 +40,14 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
     found: list[Mention] = []
     covered: set[int] = set()
     untyped: list[Span] = []
-    for ent in doc.ents:
-        if ent.label_ in VALUE_LABELS:
+    for ent, label, ent_id in _with_longer_gazetteer_names(doc, ontology):
+        # values are no entities, unless the ontology gives their label a class
+        value = label in VALUE_LABELS
+        if value and label not in ontology.ner_map:
             continue
-        for span in _clean_pieces(ent):
-            m = _typed(span, ent.label_, ent.ent_id_, doc_id, ontology, sent_of)
+        # values and gazetteer names ('rock music' is a genre the ontology lists) stay as written
+        for span in _clean_pieces(ent, value=value or bool(ent_id)):
+            m = _typed(span, label, ent_id, doc_id, ontology, sent_of)
             if m is not None:
                 found.append(m)
                 covered.update(range(span.start, span.end))
@@ -65,6 +69,50 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
             out.append(m)
             last_end = m.end
     return _acronyms_defined(doc.text, out)
+
+
+_MATCHERS: dict[tuple[int, int], PhraseMatcher] = {}
+
+
+def _gazetteer_matcher(ontology: Ontology, vocab) -> PhraseMatcher:
+    key = (id(ontology), id(vocab))
+    if key not in _MATCHERS:
+        from spacy.lang.en import English
+
+        tokenizer = English(vocab=vocab).tokenizer
+        matcher = PhraseMatcher(vocab, attr="ORTH")
+        for e in ontology.gazetteer:
+            forms = sorted({f for f in (e.label, *e.alt_labels) if len(f.split()) > 1})
+            if forms:
+                matcher.add(e.iri, [tokenizer(f) for f in forms])
+        _MATCHERS.clear()  # one ontology at a time is the rule; do not grow without bound
+        _MATCHERS[key] = matcher
+    return _MATCHERS[key]
+
+
+def _with_longer_gazetteer_names(doc: Doc, ontology: Ontology) -> list[tuple[Span, str, str]]:
+    """The NER's spans (span, label, entity id), except where a longer gazetteer name contains
+    them: the ruler only fills gaps, so 'President of Chile' (a listed position) would stay
+    'Chile' (a GPE)."""
+    ents = [(e, e.label_, e.ent_id_) for e in doc.ents]
+    if not ontology.gazetteer or not ents:
+        return ents
+    matches = sorted(_gazetteer_matcher(ontology, doc.vocab)(doc),
+                     key=lambda m: (-(m[2] - m[1]), m[1]))
+    by_iri = {e.iri: e for e in ontology.gazetteer}
+    taken: set[int] = set()
+    for match_id, start, end in matches:
+        if taken & set(range(start, end)):
+            continue
+        inside = [x for x in ents if x[0].start < end and x[0].end > start]
+        if not inside or any(e.start < start or e.end > end for e, _, _ in inside) or all(
+                (e.start, e.end) == (start, end) for e, _, _ in inside):
+            continue  # no NER span to replace, or one that reaches outside the name
+        iri = doc.vocab.strings[match_id]
+        ents = [x for x in ents if x not in inside]
+        ents.append((doc[start:end], by_iri[iri].cls, iri))
+        taken.update(range(start, end))
+    return sorted(ents, key=lambda x: x[0].start)
 
 
 def _acronyms_defined(text: str, mentions: list[Mention]) -> list[Mention]:
@@ -120,12 +168,16 @@ def head_cue_class(tok: Token, ontology: Ontology) -> str | None:
     return None
 
 
-def _clean_pieces(span: Span) -> list[Span]:
-    """Split at quote marks, trim determiners and punctuation at the edges."""
+def _clean_pieces(span: Span, value: bool = False) -> list[Span]:
+    """Split at quote marks, trim determiners and punctuation at the edges.
+
+    A value ('Oct. 15, 1979', '20 miles') keeps its commas, units and lower case.
+    """
     pieces, start = [], span.start
     doc = span.doc
     for t in span:
-        if t.text in QUOTES or (t.is_punct and t.text not in "-.&'"):
+        if t.text in QUOTES or (t.is_punct and t.text not in "-.&'" and not (
+                value and t.text in ",:/")):
             if t.i > start:
                 pieces.append(doc[start:t.i])
             start = t.i + 1
@@ -137,13 +189,13 @@ def _clean_pieces(span: Span) -> list[Span]:
         while s < e and (doc[s].dep_ in EDGE_DEPS and doc[s].lower_ in _EDGE_WORDS
                          or doc[s].is_punct or doc[s].is_space):
             s += 1
-        while e > s + 1 and doc[e - 1].is_lower and doc[e - 1].pos_ == "NOUN":
+        while e > s + 1 and not value and doc[e - 1].is_lower and doc[e - 1].pos_ == "NOUN":
             e -= 1  # 'Yonhap news agency': the name is Yonhap, the nouns type it
         while e > s and (doc[e - 1].lower_ in _EDGE_WORDS or doc[e - 1].is_punct
                          and doc[e - 1].text != "." or doc[e - 1].is_space
                          or doc[e - 1].tag_ == "POS"):
             e -= 1
-        if e > s and any(t.text[:1].isupper() for t in doc[s:e]):  # names are capitalised
+        if e > s and (value or any(t.text[:1].isupper() for t in doc[s:e])):  # names are capitalised
             out.append(doc[s:e])
     return out
 
@@ -162,7 +214,7 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
         d = ontology.demonym_index.get(text.casefold())
         if d is not None:
             return _mention(span, doc_id, d.cls, "DEMONYM", d.iri, sent_of)
-        if entry is None:
+        if entry is None and "NORP" not in ontology.ner_map:
             # a name mis-tagged as a group ("Pezeshkian said"): resolution may adopt it
             if all(t.pos_ == "PROPN" for t in span):
                 return _mention(span, doc_id, "Agent", "NORP", "", sent_of)
@@ -222,6 +274,13 @@ def _cue_for(span: Span, ontology: Ontology) -> str | None:
             cls = head_cue_class(child, ontology)
             if cls:
                 return cls
+    if root.dep_ in ("nsubj", "nsubjpass") and head.lemma_ == "be":
+        # 'X is a 2011 animated film': the predicate noun types its subject
+        for child in head.children:
+            if child.dep_ == "attr" and child.pos_ == "NOUN":
+                cls = head_cue_class(child, ontology)
+                if cls:
+                    return cls
     del last
     return None
 
@@ -296,6 +355,6 @@ def _titled_people(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
         if len(run) >= PERSON_RUN_MIN and titled and not any(
                 w.lower_ in ontology.title_cues or w.lower_ in ontology.head_cues for w in run):
             covered.update(range(i, j))
-            out.append(_mention(run, doc_id, "Person", "TITLE", "", sent_of))
+            out.append(_mention(run, doc_id, ontology.person_class, "TITLE", "", sent_of))
         i = max(j, i + 1)
     return out

@@ -80,7 +80,13 @@ class Context:
         low = t.lower_
         if t.pos_ == "PRON":
             if low in RELATIVE_PRONOUNS and t.head.dep_ in ("relcl", "acl"):
-                return self._arg(t.head.head)
+                noun = t.head.head
+                if noun.i not in self.by_token and noun.dep_ == "attr" and noun.pos_ == "NOUN":
+                    # 'X was the man who shot Y': the man is the copula's subject
+                    subjects = [c for c in noun.head.children if c.dep_ in SUBJ_DEPS]
+                    if subjects:
+                        return self._arg(subjects[0])
+                return self._arg(noun)
             if low in PRONOUNS:
                 m = self.antecedent(t, PRONOUNS[low])
                 return [(m, CONF_PRONOUN, "pronoun")] if m else []
@@ -90,8 +96,13 @@ class Context:
         named = self.named_by(t)
         if named:
             return [(named, CONF_DIRECT, "apposition")]
+        if t.dep_ == "attr" and t.pos_ == "NOUN" and t.head.lemma_ == "be":
+            # 'X is a film directed by Y': the predicate noun stands for the copula's subject
+            subjects = [c for c in t.head.children if c.dep_ in SUBJ_DEPS and c.i in self.by_token]
+            if subjects:
+                return [(self.by_token[subjects[0].i], CONF_PRONOUN, "predicate")]
         cls = head_cue_class(t, self.onto)
-        if cls and cls not in ANAPHOR_EXCLUDED and t.pos_ == "NOUN":
+        if cls and cls not in ANAPHOR_EXCLUDED and not self.onto.is_person(cls) and t.pos_ == "NOUN":
             m = self.anaphor(cls, t.lemma_.lower())
             if m is not None:
                 return [(m, CONF_ANAPHOR, "anaphor")]
@@ -111,7 +122,7 @@ class Context:
                 if c.dep_ == "prep":
                     for p in c.children:
                         m = self.by_token.get(p.i)
-                        if p.dep_ == "pobj" and m and m.cls == "Person":
+                        if p.dep_ == "pobj" and m and self.onto.is_person(m.cls):
                             return m
         return None
 
@@ -143,7 +154,7 @@ class Context:
             for lo, hi in scopes:
                 for i in range(hi - 1, lo - 1, -1):
                     m = self.roots.get(i)
-                    if m is None or (m.cls == "Person") != person:
+                    if m is None or self.onto.is_person(m.cls) != person:
                         continue
                     if person is False and not self.onto.is_a(m.cls, "Agent") \
                             and not self.onto.is_a(m.cls, "Artifact"):
@@ -289,6 +300,12 @@ def _logical_subjects(tok: Token, is_verb: bool) -> list[Token]:
     if not out and tok.dep_ in ("conj", "xcomp", "advcl") and tok.head.pos_ in ("VERB", "AUX"):
         if tok.dep_ != "advcl" or tok.tag_ == "VBG":
             out = _logical_subjects(tok.head, True)
+    if not out and tok.dep_ == "pcomp" and tok.tag_ == "VBG" and tok.head.dep_ == "prep" \
+            and tok.head.head.pos_ in ("VERB", "AUX"):
+        # 'X was convicted of killing Y', 'X apologized for shooting Y': the gerund's subject
+        # is the surface subject of the verb the preposition hangs on
+        verb = tok.head.head
+        out = [c for c in verb.children if c.dep_ in SUBJ_DEPS | PASSIVE_SUBJ_DEPS]
     return out
 
 
@@ -324,7 +341,7 @@ def _title_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
     """'Russian President X', 'the head of Y, X', 'X, a spokesman for Y', 'Y official X'."""
     titles = ctx.onto.title_cues
     for m in ctx.mentions:
-        if m.cls != "Person" or not (sent.start_char <= m.start < sent.end_char):
+        if not ctx.onto.is_person(m.cls) or not (sent.start_char <= m.start < sent.end_char):
             continue
         root = ctx.mention_root(m)
         if root is None:
@@ -332,9 +349,10 @@ def _title_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
         for title, conf in _titles_of(ctx, root, m):
             props = titles.get(_title_phrase(title, titles), ())
             for target, c, _ in _title_targets(ctx, title, m):
-                if target.cls == "Person":
-                    continue
                 for prop in props:
+                    if ctx.onto.is_person(target.cls) and not ctx.onto.fits(
+                            target.cls, ctx.onto.properties[prop].range):
+                        continue  # 'President X' and 'Y': two people, not a title of one
                     yield Candidate(m, prop, target, _evidence(
                         ctx, sent, f"title:{title.lower_}", min(conf, c)))
 
@@ -412,27 +430,49 @@ def _structure_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
         for prop in structures.get("name", ()):
             for target in _named_inside(ctx, m, ctx.onto.properties[prop].range):
                 yield Candidate(m, prop, target, _evidence(ctx, sent, "structure:name", CONF_STRUCTURE))
+        for prop in structures.get("appos", ()):
+            for target in _appositions(ctx, root, m):
+                yield Candidate(m, prop, target, _evidence(ctx, sent, "structure:appos", CONF_STRUCTURE))
         for prop in structures.get("premodifier", ()):
             for target, conf in _premodifiers(ctx, root, m):
                 if target.cls == m.cls:
                     continue  # 'the Russia-Iran alignment' names two countries, not a country's
                 yield Candidate(m, prop, target, _evidence(ctx, sent, "structure:premodifier", conf))
         for name, props in structures.items():
-            if not name.startswith("prep:") or m.cls in ("Country", "Person"):
+            if not name.startswith("prep:") or m.cls == "Country":
                 continue
             heads = [root]
             if root.dep_ in OBJ_DEPS and ctx.onto.is_a(m.cls, "Place"):
                 heads.append(root.head)  # 'crews repaired the X plant in Y'
+            # 'X, a technician from Y': the phrase hangs on the apposition that describes X
+            heads += [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"
+                      and c.i > root.i and c.i not in ctx.by_token]
             for p in (p for h in heads for p in _prep_objects(h, name[5:], False)):
                 for target, conf, _ in ctx.args(p):
                     for prop in props:
+                        if ctx.onto.is_person(m.cls) and not ctx.onto.fits(
+                                m.cls, ctx.onto.properties[prop].domain):
+                            continue  # 'X in Y' says where a person is, rarely a relation
                         yield Candidate(m, prop, target,
                                         _evidence(ctx, sent, f"structure:{name}", conf * 0.9))
 
 
+def _appositions(ctx: Context, root: Token, m: Mention) -> Iterator[Mention]:
+    """'Springfield, Illinois': a name, a comma, a name in apposition to it (the parser may call
+    the second one a conjunct; a list 'X, Y and Z' has a coordinator and is not one)."""
+    conjs = [c for c in root.children if c.dep_ == "conj"]
+    listed = len(conjs) > 1 or any(c.dep_ == "cc" for c in root.children)
+    for c in root.children:
+        if c.i <= root.i or not (c.dep_ == "appos" or c.dep_ == "conj" and not listed):
+            continue
+        t = ctx.by_token.get(c.i)
+        if t is not None and t.start >= m.end and ctx.doc.text[m.end:t.start].strip() == ",":
+            yield t
+
+
 def _named_inside(ctx: Context, m: Mention, allowed: frozenset[str]) -> Iterator[Mention]:
     """Gazetteer entries named inside a multi-word name: 'Kenya Space Agency' -> Kenya."""
-    if m.key or m.cls == "Person" or " " not in m.text:
+    if m.key or ctx.onto.is_person(m.cls) or " " not in m.text:
         return
     index = ctx.onto.surface_index
     words = m.text.split()
@@ -470,7 +510,7 @@ def _premodifiers(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Menti
     holders = [root]
     if root.dep_ in ("compound", "nmod", "appos") and root.head.pos_ == "NOUN":
         holders.append(root.head)  # 'the X satellite', 'agency X', 'channel X'
-    if m.cls == "Person":
+    if ctx.onto.is_person(m.cls):
         holders.extend(t for t, _ in _titles_of(ctx, root, m))  # 'Iranian Ambassador X'
     for h in holders:
         for c in h.children:

@@ -1,0 +1,478 @@
+#!/usr/bin/env python3
+"""Text2KGBench (Wikidata-TekGen): each ontology converted to kg's format, kg on validation.
+
+    python benchmarks/text2kgbench.py                     # all ten ontologies
+    python benchmarks/text2kgbench.py --only 8_politics   # one (name as in ontologies/)
+
+For each ontology the script writes a kg ontology file (benchmarks/reports/text2kgbench/*.ttl):
+classes for its concepts, properties for its relations with their domain and range, and cues
+computed from the train split by this script (nothing copied by hand):
+- kgo:nerLabel: the spaCy entity labels that cover the train subjects and objects of a class;
+- kgo:frame: 'LEMMA: ROLE -> ROLE' read off the dependency parse between a train subject and
+  object, kept when it recurs and mostly stands for that relation;
+- kgo:titleCue / kgo:structure: the title noun or the preposition, apposition or premodifier
+  that links them, on the same terms;
+- kgo:headCue: the concept's own label ('political party' types 'the X party');
+- gazetteer entries: the train subjects and objects with their Wikidata labels, so the entity
+  ruler finds the recurring ones (genres, parties, positions) that the NER does not.
+kg then runs on the validation sentences (one document each) and is scored as the benchmark's
+run_eval does: relation names with underscores, outputs filtered to the relations in the
+sentence's gold, exact match after lowercasing and removing spaces and underscores, P/R/F1 per
+sentence averaged per ontology; plus ontology conformance (share of output triples whose relation
+is in the ontology). Writes benchmarks/reports/text2kgbench.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "bench" / "text2kgbench"
+REPORTS = ROOT / "benchmarks" / "reports"
+NS = "https://w3id.org/kg/bench/text2kgbench/"
+WD = "http://www.wikidata.org/entity/"
+
+# what makes a learned cue worth keeping
+MIN_SUPPORT = 2  # train examples that show it
+MIN_SHARE = 0.5  # of its train examples, the share that are of this relation
+NER_MIN_SHARE = 0.2  # of a class's train mentions, the share a spaCy label must cover
+SUBJ_DEPS = frozenset({"nsubj", "csubj"})
+OBJ_DEPS = frozenset({"dobj", "obj", "attr", "oprd", "nsubjpass", "csubjpass"})
+NOMINAL_DEPS = frozenset({"compound", "amod", "nmod"})
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+@dataclass(frozen=True)
+class Relation:
+    label: str  # as in the ontology ('member of political party')
+    domain: str  # concept qid, or '' for a literal
+    range: str
+
+    @property
+    def name(self) -> str:
+        """The benchmark's form: spaces to underscores."""
+        return self.label.strip().replace(" ", "_")
+
+    @property
+    def local(self) -> str:
+        """An IRI-safe local name for kg (kg matches properties by local name)."""
+        return re.sub(r"[^A-Za-z0-9_]", "_", self.name)
+
+
+@dataclass
+class Onto:
+    id: str  # 'ont_8_politics'
+    concepts: dict[str, str]  # qid -> label
+    relations: list[Relation]
+
+    def class_name(self, qid: str) -> str:
+        label = self.concepts.get(qid) or qid or "Value"
+        return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", label) if w)
+
+
+@dataclass(frozen=True)
+class Triple:
+    sub: str
+    rel: str  # relation label as in the data
+    obj: str
+    sub_qid: str | None = None
+    obj_qid: str | None = None
+
+
+@dataclass
+class Example:
+    sent: str
+    triples: list[Triple] = field(default_factory=list)
+
+
+def read_ontology(path: Path) -> Onto:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    concepts = {c["qid"]: c["label"].strip() for c in data["concepts"]}
+    rels = [Relation(r["label"], r.get("domain") or "", r.get("range") or "")
+            for r in data["relations"]]
+    return Onto(data["id"], concepts, rels)
+
+
+def read_examples(path: Path, limit: int | None = None) -> list[Example]:
+    """Gold triples grouped by sentence (the files hold one triple per line)."""
+    by_sent: dict[str, Example] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        ex = by_sent.setdefault(r["sent"], Example(r["sent"]))
+        ex.triples.append(Triple(r["sub_label"], r["rel_label"], r["obj_label"], r.get("sub"),
+                                 r.get("obj")))
+    return list(by_sent.values())[:limit]
+
+
+# ------------------------------------------------------------------ learning from train
+def find_span(doc, label: str):
+    """The tokens of the first case-insensitive occurrence of ``label`` in the sentence."""
+    i = doc.text.casefold().find(label.casefold()) if label else -1
+    if i < 0:
+        return None
+    return doc.char_span(i, i + len(label), alignment_mode="expand")
+
+
+def _arg_tokens(tok) -> list:
+    """Tokens that stand for the entity whose root is ``tok`` in kg's rules: the token, the
+    first conjunct of a list it is in, the noun it names ('the agency X')."""
+    out = [tok]
+    t = tok
+    while t.dep_ == "conj" and t.head.i < t.i:
+        t = t.head
+        out.append(t)
+    if tok.dep_ in ("appos", "compound") and tok.head.pos_ == "NOUN":
+        out.append(tok.head)
+    if tok.dep_ in SUBJ_DEPS and tok.head.lemma_ == "be":  # 'X is a film that ...'
+        out.extend(c for c in tok.head.children if c.dep_ == "attr" and c.pos_ == "NOUN")
+    return out
+
+
+def role(cue, arg) -> str | None:
+    """The role ``arg`` (a root token) fills for the cue word, in kg's frame vocabulary."""
+    is_verb = cue.pos_ in ("VERB", "AUX")
+    for a in _arg_tokens(arg):
+        if a.head.i == cue.i and a.i != cue.i:
+            d = a.dep_
+            if is_verb and d in SUBJ_DEPS:
+                return "subj"
+            if d in OBJ_DEPS:
+                return "obj"
+            if d == "poss":
+                return "poss"
+            if d in NOMINAL_DEPS and a.i < cue.i and not is_verb:
+                return "amod"
+        if a.dep_ == "pobj" and a.head.dep_ in ("prep", "agent", "dative"):
+            p = a.head
+            holder = p.head
+            if holder.i == cue.i or (is_verb and holder.head.i == cue.i
+                                     and holder.dep_ in OBJ_DEPS):
+                return "subj" if p.dep_ == "agent" else f"prep:{p.lower_}"
+        if is_verb and cue.dep_ in ("acl", "relcl") and cue.tag_ == "VBN" and cue.head.i == a.i:
+            return "obj"  # 'a film directed by X'
+        if not is_verb and cue.dep_ in OBJ_DEPS and a.head.i == cue.head.i and a.dep_ in SUBJ_DEPS:
+            return "subj"  # 'X is a member of Y', 'X became the leader of Y'
+    return None
+
+
+def frames_between(doc, s, o) -> set[str]:
+    """Frames 'LEMMA: ROLE -> ROLE' linking subject root ``s`` and object root ``o``."""
+    out = set()
+    for cue in doc:
+        if cue.pos_ not in ("VERB", "NOUN") or cue.i in (s.i, o.i) or not cue.is_alpha:
+            continue
+        rs, ro = role(cue, s), role(cue, o)
+        if rs and ro and rs != ro:
+            out.add(f"{cue.lemma_.lower()}: {rs} -> {ro}")
+    return out
+
+
+def titles_between(s, o) -> set[str]:
+    """'X, a member of Y', 'Y guitarist X': the title noun naming subject ``s`` for ``o``."""
+    out = set()
+    nouns = [c for c in s.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
+    nouns += [c for c in s.children if c.dep_ in NOMINAL_DEPS and c.pos_ == "NOUN" and c.i < s.i]
+    if s.dep_ == "appos" and s.head.pos_ == "NOUN":
+        nouns.append(s.head)
+    for n in nouns:
+        linked = any(c.dep_ in NOMINAL_DEPS | {"poss"} and c.i == o.i for c in n.children) or (
+            o.dep_ == "pobj" and o.head.dep_ == "prep" and o.head.lower_ in ("of", "for", "at")
+            and o.head.head.i == n.i) or (o.head.i == s.i and o.dep_ in NOMINAL_DEPS)
+        if linked:
+            out.add(n.lemma_.lower())
+    return out
+
+
+def structures_between(s, o) -> set[str]:
+    out = set()
+    if o.dep_ == "pobj" and o.head.dep_ == "prep" and o.head.head.i == s.i:
+        out.add(f"prep:{o.head.lower_}")
+    if o.dep_ == "appos" and o.head.i == s.i:
+        out.add("appos")
+    if o.dep_ in NOMINAL_DEPS | {"poss"} and o.i < s.i and (
+            o.head.i == s.i or s.dep_ in ("compound", "appos") and o.head.i == s.head.i):
+        out.add("premodifier")
+    return out
+
+
+@dataclass
+class Learned:
+    ner: dict[str, list[str]]  # class qid -> spaCy labels
+    frames: dict[str, list[str]]  # relation label -> frames
+    titles: dict[str, list[str]]
+    structures: dict[str, list[str]]
+    gazetteer: dict[str, tuple[str, str]]  # label -> (qid or '', class qid)
+    examples: int = 0
+    located: int = 0
+
+
+def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
+    """Cues from the train split: NER labels per class, frames, titles and structures per
+    relation, and a gazetteer of the train entities."""
+    rel_of = {r.label: r for r in onto.relations}
+    ner: dict[str, Counter] = defaultdict(Counter)
+    seen: dict[str, Counter] = {"frames": Counter(), "titles": Counter(), "structures": Counter()}
+    per_rel: dict[str, Counter] = {k: Counter() for k in seen}
+    gaz: dict[str, Counter] = defaultdict(Counter)
+    located = n = 0
+    docs = nlp.pipe((ex.sent for ex in train), batch_size=64)
+    for ex, doc in zip(train, docs, strict=True):
+        for t in ex.triples:
+            r = rel_of.get(t.rel)
+            if r is None:
+                continue
+            n += 1
+            if r.domain:
+                gaz[t.sub][(t.sub_qid or "", r.domain)] += 1
+            if r.range and t.obj_qid:
+                gaz[t.obj][(t.obj_qid, r.range)] += 1
+            ss, os_ = find_span(doc, t.sub), find_span(doc, t.obj)
+            for span, cls in ((ss, r.domain), (os_, r.range)):
+                if span is not None and cls:  # the entity label that covers the whole span
+                    ner[cls][next((e.label_ for e in doc.ents if e.start <= span.start
+                                   and e.end >= span.end), "")] += 1
+            if ss is None or os_ is None or ss.root.i == os_.root.i:
+                continue
+            located += 1
+            s, o = ss.root, os_.root
+            for kind, found in (("frames", frames_between(doc, s, o)),
+                                ("titles", titles_between(s, o)),
+                                ("structures", structures_between(s, o))):
+                for cue in found:
+                    per_rel[kind][(r.label, cue)] += 1
+    # a cue's total: how often it links a gold pair of any relation of this ontology
+    for kind, c in per_rel.items():
+        for (_, cue), k in c.items():
+            seen[kind][cue] += k
+
+    def keep(kind: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = defaultdict(list)
+        for (rel, cue), k in sorted(per_rel[kind].items()):
+            if k >= MIN_SUPPORT and k / seen[kind][cue] >= MIN_SHARE:
+                out[rel].append(cue)
+        return out
+
+    # each spaCy label goes to the class whose train mentions it covers most
+    label_owner: dict[str, tuple[int, str]] = {}
+    for cls, c in ner.items():
+        total = sum(c.values())
+        for lab, k in c.items():
+            if lab and k >= MIN_SUPPORT and k / total >= NER_MIN_SHARE:
+                if k > label_owner.get(lab, (0, ""))[0]:
+                    label_owner[lab] = (k, cls)
+    ner_out: dict[str, list[str]] = defaultdict(list)
+    for lab, (_, cls) in sorted(label_owner.items()):
+        ner_out[cls].append(lab)
+    gazetteer = {label: c.most_common(1)[0][0] for label, c in gaz.items()}
+    return Learned(ner_out, keep("frames"), keep("titles"), keep("structures"), gazetteer,
+                   n, located)
+
+
+# ------------------------------------------------------------------ the kg ontology file
+def ontology_graph(onto: Onto, learned: Learned):
+    """The kg ontology (an rdflib Graph) for one benchmark ontology and what was learned."""
+    from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
+
+    from kg.ontology import KGO
+
+    ns = Namespace(NS + onto.id + "#")
+    g = Graph()
+    g.bind("kgo", KGO)
+    g.bind("o", ns)
+    g.bind("skos", SKOS)
+    g.add((KGO.NewsArticle, RDF.type, OWL.Class))
+    qids = set(onto.concepts) | {q for r in onto.relations for q in (r.domain, r.range) if q}
+    for q in sorted(qids):
+        c = ns[onto.class_name(q)]
+        g.add((c, RDF.type, OWL.Class))
+        label = onto.concepts.get(q, q)
+        g.add((c, RDFS.label, Literal(label, lang="en")))
+        if q in onto.concepts and "PERSON" not in learned.ner.get(q, ()) and len(label) > 2:
+            g.add((c, KGO.headCue, Literal(label.lower())))  # 'X is a film', 'the X party'
+        for lab in learned.ner.get(q, ()):
+            g.add((c, KGO.nerLabel, Literal(lab)))
+    for r in onto.relations:
+        p = ns[r.local]
+        g.add((p, RDF.type, OWL.ObjectProperty))
+        g.add((p, RDFS.label, Literal(r.label.strip(), lang="en")))
+        if r.domain:
+            g.add((p, RDFS.domain, ns[onto.class_name(r.domain)]))
+        if r.range:
+            g.add((p, RDFS.range, ns[onto.class_name(r.range)]))
+        else:  # a literal (a date, a number): any value the NER finds
+            g.add((p, RDFS.range, ns["Value"]))
+        for f in learned.frames.get(r.label, ()):
+            g.add((p, KGO.frame, Literal(f)))
+        for t in learned.titles.get(r.label, ()):
+            g.add((p, KGO.titleCue, Literal(t)))
+        for s in learned.structures.get(r.label, ()):
+            g.add((p, KGO.structure, Literal(s)))
+    if any(not r.range for r in onto.relations):
+        v = ns["Value"]
+        g.add((v, RDF.type, OWL.Class))
+        for lab in ("DATE", "CARDINAL", "QUANTITY", "MONEY"):
+            g.add((v, KGO.nerLabel, Literal(lab)))
+    for i, (label, (qid, cls)) in enumerate(sorted(learned.gazetteer.items())):
+        if len(label) < 3 or not re.search(r"[A-Za-z]", label):
+            continue
+        e = URIRef(WD + qid) if qid else ns[f"e{i}"]
+        g.add((e, RDF.type, ns[onto.class_name(cls)]))
+        g.add((e, RDFS.label, Literal(label, lang="en")))
+        for variant in {label.lower(), label[:1].upper() + label[1:]} - {label}:
+            g.add((e, SKOS.altLabel, Literal(variant, lang="en")))
+    return g
+
+
+# ------------------------------------------------------------------ running kg and scoring
+def wikidata_date(text: str) -> str:
+    """A date as the benchmark's gold writes it: '2009' -> '01 January 2009'."""
+    t = text.strip()
+    m = re.fullmatch(r"(?:in\s+)?(\d{4})", t)
+    if m:
+        return f"01 January {m[1]}"
+    m = re.fullmatch(r"(\d{1,2})\s+([A-Z][a-z]+),?\s+(\d{4})", t)
+    if m and m[2] in MONTHS:
+        return f"{int(m[1]):02d} {m[2]} {m[3]}"
+    m = re.fullmatch(r"([A-Z][a-z]+)\s+(\d{1,2}),?\s+(\d{4})", t)
+    if m and m[1] in MONTHS:
+        return f"{int(m[2]):02d} {m[1]} {m[3]}"
+    m = re.fullmatch(r"([A-Z][a-z]+),?\s+(\d{4})", t)
+    if m and m[1] in MONTHS:
+        return f"01 {m[1]} {m[2]}"
+    return t
+
+
+def predict(onto: Onto, examples: Sequence[Example], nlp, ontology) -> list[set[tuple]]:
+    """kg's triples (subject label, relation name, object label) for each sentence."""
+    from kg.build import BuildConfig, accept, process
+    from kg.records import Document
+    from kg.resolve import resolve
+
+    name_of = {r.local: r.name for r in onto.relations}
+    docs = [Document(id=f"{onto.id}-{i}", text=ex.sent, source=onto.id, format="text")
+            for i, ex in enumerate(examples)]
+    out = []
+    for res in process(docs, nlp, ontology, BuildConfig()):
+        # each sentence stands alone: resolve its mentions by themselves
+        resolution = resolve(res.mentions, ontology)
+        accepted, _ = accept(res, resolution, ontology)
+        triples = set()
+        for c in accepted.triples:
+            if c.subject is None:
+                continue
+            s, o = resolution.iri(c.subject), resolution.iri(c.object)
+            if s is None or o is None or s == o:
+                continue
+            obj = resolution.entities[o].label
+            if c.object.label in ("DATE", "CARDINAL"):
+                obj = wikidata_date(c.object.text)
+            triples.add((resolution.entities[s].label, name_of.get(c.predicate, c.predicate), obj))
+        out.append(triples)
+    return out
+
+
+def normalize(*parts: str) -> str:
+    return "".join(re.sub(r"(_|\s+)", "", p).lower() for p in parts)
+
+
+def score_sentence(gold: Iterable[Triple], system: Iterable[tuple]) -> tuple[float, float, float]:
+    """The benchmark's per-sentence P/R/F1 (system triples filtered to the gold's relations)."""
+    gold = list(gold)
+    relations = {t.rel.replace(" ", "_") for t in gold}
+    kept = {normalize(*t) for t in system if t[1] in relations}
+    truth = {normalize(t.sub, t.rel, t.obj) for t in gold}
+    if not kept:
+        return 0.0, 0.0, 0.0
+    hit = len(kept & truth)
+    p, r = hit / len(kept), hit / len(truth)
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def score(onto: Onto, examples: Sequence[Example], predictions: Sequence[set[tuple]]) -> dict:
+    names = {r.name for r in onto.relations}
+    tp = tr = tf = 0.0
+    n_out = n_conform = 0
+    for ex, pred in zip(examples, predictions, strict=True):
+        p, r, f = score_sentence(ex.triples, pred)
+        tp, tr, tf = tp + p, tr + r, tf + f
+        n_out += len(pred)
+        n_conform += sum(t[1] in names for t in pred)
+    n = len(examples) or 1
+    return {"precision": round(tp / n, 4), "recall": round(tr / n, 4), "f1": round(tf / n, 4),
+            "conformance": round(n_conform / n_out, 4) if n_out else 1.0,
+            "sentences": len(examples), "output_triples": n_out}
+
+
+def run_one(path: Path, nlp_plain, model: str, limit: int | None) -> dict:
+    from kg.nlp import make_nlp
+    from kg.ontology import load_ontology
+
+    onto = read_ontology(path)
+    train = read_examples(DATA / "train" / f"{onto.id}_train.jsonl")
+    valid = read_examples(DATA / "validation" / f"{onto.id}_validation.jsonl", limit)
+    learned = learn(onto, train, nlp_plain)
+    out_dir = REPORTS / "text2kgbench"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ttl = out_dir / f"{onto.id}.ttl"
+    ontology_graph(onto, learned).serialize(ttl, format="turtle")
+    ontology = load_ontology([ttl], core=False)
+    nlp = make_nlp(model, ontology)
+    result = score(onto, valid, predict(onto, valid, nlp, ontology))
+    result["learned"] = {"train_triples": learned.examples, "located": learned.located,
+                         "frames": sum(map(len, learned.frames.values())),
+                         "titles": sum(map(len, learned.titles.values())),
+                         "structures": sum(map(len, learned.structures.values())),
+                         "gazetteer": len(learned.gazetteer)}
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="en_core_web_sm")
+    ap.add_argument("--only", action="append", help="ontology file stem, e.g. 8_politics")
+    ap.add_argument("--limit", type=int, default=None, help="validation sentences per ontology")
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from kg.nlp import make_nlp
+
+    t0 = time.perf_counter()
+    plain = make_nlp(args.model)
+    files = sorted((DATA / "ontologies").glob("*_ontology.json"),
+                   key=lambda p: int(p.name.split("_")[0]))
+    if args.only:
+        files = [f for f in files if any(f.name.startswith(o + "_") or f.stem == o
+                                         for o in args.only)]
+    results = {}
+    for f in files:
+        name = f.name.removesuffix("_ontology.json")
+        results[name] = r = run_one(f, plain, args.model, args.limit)
+        print(f"{name} P {r['precision']:.3f} R {r['recall']:.3f} F1 {r['f1']:.3f} "
+              f"conformance {r['conformance']:.3f} (sentences {r['sentences']}, "
+              f"triples {r['output_triples']})")
+    mean = {k: round(sum(r[k] for r in results.values()) / len(results), 4)
+            for k in ("precision", "recall", "f1", "conformance")} if results else {}
+    seconds = time.perf_counter() - t0
+    if mean:
+        print(f"mean P {mean['precision']:.3f} R {mean['recall']:.3f} F1 {mean['f1']:.3f} "
+              f"conformance {mean['conformance']:.3f} ({len(results)} ontologies)")
+    print(f"time {seconds:.1f} s (model {args.model})")
+    report = REPORTS / ("text2kgbench.json" if not args.only and args.limit is None
+                        else "text2kgbench-partial.json")
+    report.write_text(json.dumps({"model": args.model, "seconds": round(seconds, 1),
+                                  "mean": mean, "ontologies": results}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
