@@ -296,9 +296,12 @@ def query_command(
 
 @app.command("serve")
 def serve_command(
-    graph: Annotated[Path, typer.Option(
-        "--graph", help="Graph file written by 'kg build' (.ttl .nt .trig .nq .jsonld .rdf).")
-    ] = Path("exports/graph.ttl"),
+    graph: Annotated[Path | None, typer.Option(
+        "--graph", help="Graph file written by 'kg build' (.ttl .nt .trig .nq .jsonld .rdf) "
+        "[default: exports/graph.ttl unless --store is given].", show_default=False)] = None,
+    store: Annotated[Path | None, typer.Option(
+        "--store", help=STORE_HELP + " Served from an in-memory copy, so builds may go on.")
+    ] = None,
     host: Annotated[str, typer.Option(
         help="Address to listen on; the default answers this machine only.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port (0: any free one).", min=0, max=65535)
@@ -325,6 +328,7 @@ def serve_command(
     refused. GET / has a query form and the canned queries.
 
     Example: kg serve --graph exports/example.ttl --port 8000 --viewer exports/graph.html
+    or:      kg serve --store exports/store
     """
     from kg.serve import DEFAULT_ISOLATION, ServeConfig, serve
 
@@ -332,7 +336,17 @@ def serve_command(
                          viewer=viewer, workers=workers, quiet=quiet,
                          isolation=DEFAULT_ISOLATION if isolation == "auto" else isolation)
     try:
-        serve(graph, config)
+        if store is not None:
+            if graph is not None:
+                raise KGError("give --graph FILE or --store DIR, not both")
+            from kg.store import open_store, to_dataset
+
+            st = open_store(store, create=False)
+            ds = to_dataset(st)
+            del st  # releases the store's lock
+            serve(ds, config, name=store.name)
+        else:
+            serve(graph or DEFAULT_GRAPH, config)
     except KGError as exc:
         _fail(exc)
 

@@ -669,21 +669,29 @@ def make_server(ds: Graph, config: ServeConfig) -> ThreadingHTTPServer:
                          "choose another --port or --host") from exc
 
 
-def serve(graph_path: str | os.PathLike, config: ServeConfig | None = None) -> None:
-    """Load a graph file and serve it until interrupted (Ctrl-C or SIGTERM)."""
+def serve(graph: str | os.PathLike | Graph, config: ServeConfig | None = None, *,
+          name: str | None = None) -> None:
+    """Serve a graph file, or an in-memory graph (a store's copy), until interrupted.
+
+    The graph is held in memory: the query processes fork from it, and a store copied into
+    it is free for builds while it is served.
+    """
     from kg.export import load_graph
 
-    path = Path(graph_path)
     config = config or ServeConfig()
     if config.viewer is not None and not Path(config.viewer).is_file():
         raise ServeError(f"{config.viewer}: no such viewer file; build one with kg view")
-    config = dataclasses.replace(config, graph_name=path.name)
-    server = make_server(load_graph(path), config)
+    if isinstance(graph, Graph):
+        ds, shown_name = graph, name or "memory"
+    else:
+        ds, shown_name = load_graph(graph), Path(graph).name
+    config = dataclasses.replace(config, graph_name=shown_name)
+    server = make_server(ds, config)
     gc.collect()  # the query processes hold the graph; drop what loading left behind
     host, port = server.server_address[:2]
     shown = f"[{host}]" if ":" in str(host) else host
     if not config.quiet:
-        sys.stderr.write(f"kg: serving {server.endpoint.size:,} triples from {path.name} at "
+        sys.stderr.write(f"kg: serving {server.endpoint.size:,} triples from {shown_name} at "
                          f"http://{shown}:{port}{SPARQL_PATH} (Ctrl-C stops)\n")
         with contextlib.suppress(ValueError):
             if not ipaddress.ip_address(host).is_loopback:

@@ -359,3 +359,41 @@ def test_literal_helper_types():
                                                  (Literal(3),), (URIRef("urn:y"),)])
     parsed = RdflibResult.parse(io.StringIO(render(result, "json")), format="json")
     assert [row[0] for row in parsed] == [Literal("chat", lang="fr"), Literal(3), URIRef("urn:y")]
+
+
+def test_serve_a_store_from_memory_leaving_it_unlocked(tmp_path):
+    """--store serves a copy: the same answers as the file, and the store stays writable."""
+    import pyoxigraph as ox
+
+    from kg.store import open_store
+
+    store_dir = tmp_path / "store"
+    st = open_store(store_dir)
+    st.load(SAMPLE.encode(), ox.RdfFormat.TURTLE,
+            to_graph=ox.NamedNode("https://w3id.org/kg/doc/sample_txt"))
+    st.flush()
+    del st
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(store_dir),
+                             "--port", str(port), "--quiet"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/", timeout=1):
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                assert time.monotonic() < deadline, "kg serve --store did not start"
+                time.sleep(0.1)
+        query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        status, _, body = _get(base, query, accept="application/sparql-results+json")
+        served = int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+        assert status == 200 and served == len(Graph().parse(data=SAMPLE, format="turtle"))
+        reopened = open_store(store_dir, create=False)  # not locked by the server
+        assert len(reopened) == served
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
