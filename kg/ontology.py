@@ -107,6 +107,7 @@ class Ontology:
     gazetteer: tuple[GazetteerEntry, ...]
     honorifics: frozenset[str]
     files: tuple[str, ...] = field(default=())
+    stop_names: frozenset[str] = frozenset()  # casefolded names that are never entities
 
     def ancestors(self, cls: str) -> frozenset[str]:
         """The class and all its superclasses."""
@@ -165,6 +166,13 @@ class Ontology:
         their subclasses (a user ontology may call its class of people anything)."""
         roots = {"Person"} | {c.name for c in self.classes.values() if "PERSON" in c.ner_labels}
         return frozenset({"Person", *(n for n in self.classes if self.ancestors(n) & roots)})
+
+    @cached_property
+    def org_cue_words(self) -> frozenset[str]:
+        """Last words of organisation head cues ('agency', 'office', 'authority'): a name
+        that ends in one is complete ('X Authority'), one that does not may continue."""
+        orgs = [c for c in self.classes.values() if "Organization" in self.ancestors(c.name)]
+        return frozenset(cue.split()[-1] for c in orgs for cue in c.head_cues)
 
     def is_person(self, cls: str | None) -> bool:
         return cls is not None and cls in self.person_classes
@@ -347,7 +355,8 @@ def _from_graph(g: Graph, files: tuple[str, ...],
             structures=_strings(g, p, KGO.structure),
         )
     honorifics = frozenset(x.lower() for c in class_nodes for x in _strings(g, c, KGO.honorific))
-    return Ontology(classes, properties, _gazetteer(g, classes), honorifics, files)
+    stop_names = frozenset(str(o).strip().casefold() for o in g.objects(None, KGO.stopName))
+    return Ontology(classes, properties, _gazetteer(g, classes), honorifics, files, stop_names)
 
 
 def _frames(g: Graph, p: URIRef, where: str, symmetric: bool) -> tuple[Frame, ...]:

@@ -105,7 +105,7 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology, known: Iterable[Ent
         if m.key.startswith("name:"):
             other = "name:" + normalize(m.text)
             find(other)
-            union(m.key, other)
+            union(key_of[m], other)
     person_keys = {key_of[m] for m in mentions if m.cls == "Person"}
     person_keys |= {k for k, iri in known_names.items() if known_entities[iri].cls == "Person"}
     cue_words = {w for cue in ontology.head_cues for w in cue.split()}
@@ -132,7 +132,10 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology, known: Iterable[Ent
             if full != k:
                 union(full, k)
                 continue
-        # cue-word variants: 'Baikonur' -> 'Baikonur Cosmodrome', 'Al-Alam' -> '... News Network'
+        # cue-word variants of a one-word name: 'Baikonur' -> 'Baikonur Cosmodrome',
+        # 'Al-Alam' -> '... News Network' (not 'United Nations' -> 'United Nations Office')
+        if " " in name:
+            continue
         longer = [c for c in by_prefix.get(k, ())
                   if all(w in cue_words for w in c[len(k) + 1:].split())]
         if len(longer) == 1:
@@ -146,10 +149,36 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology, known: Iterable[Ent
         words = [w for w in originals.get(k, k[5:]).split() if w.lower() not in ACRONYM_SKIP]
         if len(words) >= 2 and all(w[:1].isupper() for w in words):
             initials["".join(w[0] for w in words).upper()].add(k)
+    # within one article first ('UN' next to 'United Nations', not a university elsewhere)
+    doc_keys: dict[str, set[str]] = defaultdict(set)
+    for m in mentions:
+        doc_keys[m.doc_id].add(key_of[m])
     for m in mentions:
         text = m.text.replace(".", "")
-        if ACRONYM_RE.match(m.text) and len(initials.get(text, ())) == 1:
+        if not ACRONYM_RE.match(m.text):
+            continue
+        local = initials.get(text, set()) & doc_keys[m.doc_id]
+        if not local:
+            # 'UN' beside 'United Nations Office for ...': the acronym of a name's first words
+            local = {c for c in initials.get(text, ()) for k in doc_keys[m.doc_id]
+                     if k.startswith(c + " ")}
+        if len(local) == 1:
+            union(next(iter(local)), key_of[m])
+        elif not local and len(initials.get(text, ())) == 1:
             union(next(iter(initials[text])), key_of[m])
+    # 'the North' for 'North Korea': a one-word place that starts one longer place's name
+    places = [m for m in mentions if ontology.is_a(m.cls, "Place")] if "Place" in ontology.classes \
+        else []
+    for m in places:
+        name = normalize(m.text)
+        if " " in name or m.key:
+            continue
+        longer = Counter(key_of[x] for x in places if x.doc_id == m.doc_id
+                         and normalize(x.text).startswith(name + " "))
+        ranked = longer.most_common()
+        # the one such place, or the one named far more often than the others
+        if len(ranked) == 1 or len(ranked) > 1 and ranked[0][1] >= 2 * ranked[1][1]:
+            union(ranked[0][0], key_of[m])
     return _entities(mentions, key_of, find, ontology, known_entities, anchor)
 
 

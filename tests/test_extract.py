@@ -110,3 +110,51 @@ def test_short_names_and_acronyms_resolve(extract):
     assert "Lindqvist" in labels["Maria Lindqvist"].alt_labels
     assert "ISS" in labels["International Space Station"].alt_labels
     assert "Lindqvist" not in labels and "ISS" not in labels
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    # designators the tokenizer cuts at the hyphen, with and without a cue noun
+    ("The Andino-Sur 2 satellite reached orbit on an Aguila-B rocket.", {"Andino-Sur 2", "Aguila-B"}),
+    ("Engineers said Kestrel-4 lifted off on time.", {"Kestrel-4"}),
+    # 'X Office for Y Affairs' is one organisation
+    ("She now runs the Regional Office for Maritime Affairs in Lisbon.",
+     {"Regional Office for Maritime Affairs", "Lisbon"}),
+])
+def test_names_are_completed(extract, text, names):
+    mentions, *_ = extract(text)
+    assert names <= {m.text for m in mentions}
+
+
+def test_coordinated_places_are_two_entities(extract):
+    mentions, *_ = extract("Drones struck Kharkiv and Odesa overnight, officials said.")
+    texts = {m.text for m in mentions}
+    assert "Kharkiv and Odesa" not in texts
+    assert {"Kharkiv", "Odesa"} <= texts
+
+
+def test_title_words_are_not_organisations(extract):
+    mentions, resolution, triples, _ = extract(
+        "Peruvian Transport Minister Julia Campos met the press in Lima.")
+    assert not any(m.text.startswith("Peruvian Transport") for m in mentions)
+    assert ("Julia Campos", "country", "Peru") in triples
+
+
+def test_a_person_noun_in_apposition_types_a_person(extract):
+    _, resolution, _, _ = extract(
+        "The accord was signed by Chile's foreign minister and her Peruvian counterpart, "
+        "Marta Quispe, on Friday.")
+    types = {e.label: e.cls for e in resolution.entities.values()}
+    assert types.get("Marta Quispe") == "Person"
+
+
+def test_stop_names_are_never_entities(extract):
+    mentions, *_ = extract("The satellite circles the Earth every 90 minutes, far from the Moon.")
+    assert not {m.text for m in mentions} & {"Earth", "the Earth", "Moon"}
+
+
+def test_acronym_of_a_longer_local_name(extract):
+    text = ("The United Nations Office for Maritime Affairs opened in Lisbon. "
+            "The United Nations said the UN office would help.")
+    _, resolution, _, _ = extract(text)
+    labels = {e.label: e for e in resolution.entities.values()}
+    assert "UN" in labels["United Nations"].alt_labels and "UN" not in labels

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from spacy.matcher import PhraseMatcher
@@ -24,6 +25,8 @@ NAME_TO_CUE_DEPS = frozenset({"compound", "nmod", "amod", "appos", "npadvmod"})
 CUE_TO_NAME_DEPS = frozenset({"appos", "compound", "nmod"})
 PERSON_RUN_MIN = 2  # proper-noun tokens after a title that make a person name
 TITLE_WINDOW = 6  # tokens before such a run in which the title may stand
+# a product designator: capitalised word, hyphen, a short code ('Vayu-3', 'Talos-C', 'Zhuque-2')
+DESIGNATOR = re.compile(r"^[A-Z][a-z]{2,}-(?:\d{1,3}[A-Za-z]?|[A-Z]{1,2}\d?)$")
 
 
 def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
@@ -40,13 +43,16 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
     found: list[Mention] = []
     covered: set[int] = set()
     untyped: list[Span] = []
-    for ent, label, ent_id in _with_longer_gazetteer_names(doc, ontology):
+    for ent, label, ent_id in _repair_spans(_with_longer_gazetteer_names(doc, ontology), ontology):
         # values are no entities, unless the ontology gives their label a class
         value = label in VALUE_LABELS
         if value and label not in ontology.ner_map:
             continue
         # values and gazetteer names ('rock music' is a genre the ontology lists) stay as written
         for span in _clean_pieces(ent, value=value or bool(ent_id)):
+            span = _with_designator(span)
+            if span.text.casefold() in ontology.stop_names:
+                continue
             m = _typed(span, label, ent_id, doc_id, ontology, sent_of)
             if m is not None:
                 found.append(m)
@@ -60,8 +66,10 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
         if m is not None:
             found.append(_mention(span, doc_id, m.cls, "ALIAS", m.key, sent_of))
             covered.update(range(span.start, span.end))
+    found.extend(_conjuncts(doc, doc_id, found, covered, sent_of))
     found.extend(_cue_named(doc, doc_id, ontology, covered, sent_of))
     found.extend(_titled_people(doc, doc_id, ontology, covered, sent_of))
+    found.extend(_designators(doc, doc_id, ontology, covered, sent_of))
     found.sort(key=lambda m: (m.start, -m.end))
     out, last_end = [], -1
     for m in found:
@@ -113,6 +121,111 @@ def _with_longer_gazetteer_names(doc: Doc, ontology: Ontology) -> list[tuple[Spa
         ents.append((doc[start:end], by_iri[iri].cls, iri))
         taken.update(range(start, end))
     return sorted(ents, key=lambda x: x[0].start)
+
+
+def _repair_spans(ents: list[tuple[Span, str, str]], ontology: Ontology
+                  ) -> list[tuple[Span, str, str]]:
+    """Fix the NER's usual slips on news names before typing them:
+    'the United Nations Office' + 'for' + 'Outer Space Affairs' is one organisation,
+    'the X Ports' + 'and' + 'Free Zones Authority' too; 'Kharkiv and Odesa' is two places;
+    'Ethiopian Transport' before 'Minister X' is part of a title, not an organisation."""
+    org_words = ontology.org_cue_words
+    out: list[tuple[Span, str, str]] = []
+    i = 0
+    while i < len(ents):
+        span, label, ent_id = ents[i]
+        doc = span.doc
+        nxt = ents[i + 1] if i + 1 < len(ents) else None
+        if nxt is not None and not ent_id and not nxt[2] and label == "ORG" \
+                and nxt[0].start == span.end + 1 and nxt[1] in ("ORG", "GPE", "FAC"):
+            sep, a_last, b_last = doc[span.end].lower_, span[-1].lower_, nxt[0][-1].lower_
+            b_first = nxt[0][0]
+            if sep in ("for", "of") and a_last in org_words and b_first.is_title \
+                    or sep == "and" and b_last in org_words and a_last not in org_words \
+                    and b_first.is_title and b_first.dep_ != "det" and span[-1].tag_ == "NNPS":
+                out.append((doc[span.start:nxt[0].end], "ORG", ""))
+                i += 2
+                continue
+        after = doc[span.end] if span.end < len(doc) else None
+        org_like = label == "ORG" or label in ontology.classes and "Organization" in ontology.classes \
+            and ontology.is_a(label, "Organization")
+        if org_like and after is not None and after.is_title and _is_title_word(after, ontology) \
+                and (span[0].lower_ in ontology.demonym_index
+                     or any(_is_title_word(t, ontology) for t in span)):
+            i += 1  # '[Ethiopian Transport] Minister X', '[Chief Cabinet] Secretary X'
+            continue
+        out.extend((piece, label, ent_id) for piece in _split_coordination(span, org_words))
+        i += 1
+    return out
+
+
+def _is_title_word(tok: Token, ontology: Ontology) -> bool:
+    return tok.lower_ in ontology.title_cues or tok.lower_ in ontology.honorifics
+
+
+def _split_coordination(span: Span, org_words: frozenset[str]) -> list[Span]:
+    """'Kharkiv and Odesa' -> two spans, when the parser coordinates the two names."""
+    if span[-1].lower_ in org_words:
+        return [span]
+    for t in span[1:-1]:
+        if t.lower_ == "and" and t.dep_ == "cc":
+            right = span.doc[t.i + 1:span.end]
+            if right.root.dep_ == "conj" and span.start <= right.root.head.i < t.i:
+                return [span.doc[span.start:t.i], right]
+    return [span]
+
+
+def _with_designator(span: Span) -> Span:
+    """'Cruzeiro' + '-Sul 1', 'Fulmine' + '-L': designators the tokenizer cut off."""
+    doc, end = span.doc, span.end
+    while end + 1 < len(doc) and doc[end].text == "-" and not doc[end - 1].whitespace_ \
+            and not doc[end].whitespace_ and doc[end + 1].text[:1].isalnum() \
+            and (len(doc[end + 1].text) <= 3 or any(c.isdigit() for c in doc[end + 1].text)):
+        end += 2  # a short code, not a second name ('Russia-Iran ties')
+    if end < len(doc) and (end > span.end or "-" in span.text) and doc[end].like_num \
+            and len(doc[end].text) <= 3 and doc[end - 1].whitespace_:
+        end += 1  # 'Cruzeiro-Sul 1'
+    return doc[span.start:end] if end > span.end else span
+
+
+def _conjuncts(doc: Doc, doc_id: str, found: list[Mention], covered: set[int],
+               sent_of: dict[int, int]) -> list[Mention]:
+    """'Kharkiv and Odesa': a proper noun coordinated with a name, which the NER skipped,
+    is a name of the same kind."""
+    out = []
+    by_root = {}
+    for m in found:
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is not None:
+            by_root[span.root.i] = m
+    for i, m in sorted(by_root.items()):
+        for c in doc[i].conjuncts:
+            if c.i in covered or c.pos_ != "PROPN" or not c.is_title:
+                continue
+            left = [t for t in c.lefts if t.dep_ == "compound" and t.pos_ == "PROPN"]
+            span = doc[min([c.i, *(t.i for t in left)]):c.i + 1]
+            if any(t.i in covered for t in span):
+                continue
+            covered.update(range(span.start, span.end))
+            out.append(_mention(span, doc_id, m.cls, "CONJ", "", sent_of))
+    return out
+
+
+def _designators(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
+                 sent_of: dict[int, int]) -> list[Mention]:
+    """Product designators the NER missed ('Mlima-1', 'Chonma-3'): named artifacts."""
+    out = []
+    for tok in doc:
+        if tok.i in covered or not DESIGNATOR.match(tok.text):
+            continue
+        span = _with_designator(doc[tok.i:tok.i + 1])
+        if any(i in covered for i in range(span.start, span.end)):
+            continue
+        covered.update(range(span.start, span.end))
+        cls = "Artifact" if "Artifact" in ontology.classes else None
+        if cls:
+            out.append(_mention(span, doc_id, cls, "DESIGNATOR", "", sent_of))
+    return out
 
 
 def _acronyms_defined(text: str, mentions: list[Mention]) -> list[Mention]:
@@ -254,11 +367,9 @@ def _cue_for(span: Span, ontology: Ontology) -> str | None:
         cue = " ".join(words[-k:])
         if cue in ontology.head_cues and (k < len(words) or len(words) == 1 and False):
             return ontology.head_cues[cue]
-    before = span.doc[span.start - 1] if span.start > 0 else None
-    if before is not None and before.pos_ == "NOUN" and before.is_lower:
-        cls = head_cue_class(before, ontology)  # 'the space agency X', parsed or not
-        if cls:
-            return cls
+    cls = _cue_before(span, ontology)  # 'the space agency X', 'the start-up X', parsed or not
+    if cls:
+        return cls
     root = span.root
     head = root.head
     if root.dep_ in NAME_TO_CUE_DEPS and head.i >= span.end and head.pos_ == "NOUN":
@@ -266,7 +377,7 @@ def _cue_for(span: Span, ontology: Ontology) -> str | None:
         if cls:
             return cls
     if root.dep_ == "appos" and head.i < span.start and head.pos_ == "NOUN":
-        cls = head_cue_class(head, ontology)
+        cls = head_cue_class(head, ontology) or _person_noun(head, ontology)
         if cls:
             return cls
     for child in root.children:
@@ -282,6 +393,32 @@ def _cue_for(span: Span, ontology: Ontology) -> str | None:
                 if cls:
                     return cls
     del last
+    return None
+
+
+def _cue_before(span: Span, ontology: Ontology) -> str | None:
+    """The class of a lower-case cue written right before the name ('the German start-up X')."""
+    text = span.doc.text[max(0, span.start_char - 60):span.start_char]
+    if not text.endswith((" ", "\n")):
+        return None
+    if text.rstrip().endswith(","):  # 'her counterpart, X': only a person noun stands apart
+        words = text.rstrip()[:-1].split()
+        if words and words[-1].islower() and (words[-1] in ontology.title_cues or
+                                              ontology.is_person(ontology.head_cues.get(words[-1]))):
+            return next(iter(sorted(ontology.person_classes)), None)
+        return None
+    words = text.split()[-ontology.max_cue_words:]
+    for k in range(len(words), 0, -1):
+        cue = " ".join(words[-k:])
+        if cue.islower() and cue in ontology.head_cues:
+            return ontology.head_cues[cue]
+    return None
+
+
+def _person_noun(tok: Token, ontology: Ontology) -> str | None:
+    """'her counterpart, X', 'a spokesman, X': a title names a person."""
+    if tok.lower_ in ontology.title_cues or tok.lemma_.lower() in ontology.title_cues:
+        return next(iter(sorted(ontology.person_classes)), None)
     return None
 
 
@@ -318,7 +455,7 @@ def _cue_named(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
         if tok.dep_ == "appos" and head.i > tok.i:
             continue
         cls = head_cue_class(head, ontology)
-        if cls is None or cls in ("Country", "City", "Region"):
+        if cls is None or cls in ("Country", "City", "Region") or ontology.is_person(cls):
             continue
         start = tok.i
         while start > 0 and doc[start - 1].i not in covered and (
@@ -328,7 +465,7 @@ def _cue_named(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
             start -= 1
         while doc[start].text == "-":
             start += 1
-        span = doc[start:tok.i + 1]
+        span = _with_designator(doc[start:tok.i + 1])
         covered.update(range(span.start, span.end))
         out.append(_mention(span, doc_id, cls, "CUE", "", sent_of))
     return out
