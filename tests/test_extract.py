@@ -74,6 +74,13 @@ def test_demonym_resolves_to_country(extract):
     ("Agence France-Presse reported that talks had stalled.",
      ("<doc>", "citesSource", "Agence France-Presse")),
     ("According to Kyodo News, the launch was delayed.", ("<doc>", "citesSource", "Kyodo News")),
+    # a designator described in apposition, and a participle on the describing noun
+    ("Tenki-3, a Japanese satellite operated by JAXA, sent its first images.",
+     ("Tenki-3", "operator", "JAXA")),
+    ("Tenki-3, a Japanese satellite operated by JAXA, sent its first images.",
+     ("Tenki-3", "country", "Japan")),
+    ("The satellite, Tenki-3, was carried into orbit by a Hayate-2 rocket.",
+     ("Tenki-3", "launchVehicle", "Hayate-2")),
     # visit and replacement
     ("Chancellor Otto Brandt visited Norway in May.", ("Otto Brandt", "visited", "Norway")),
     ("Chancellor Otto Brandt replaced Karl Weiss as finance chief.",

@@ -222,8 +222,9 @@ def _designators(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
         if any(i in covered for i in range(span.start, span.end)):
             continue
         covered.update(range(span.start, span.end))
-        cls = "Artifact" if "Artifact" in ontology.classes else None
-        if cls:
+        # typed by its noun ('the X satellite', 'X, a Japanese satellite'), else a plain artifact
+        cls = _cue_for(span, ontology) or ("Artifact" if "Artifact" in ontology.classes else None)
+        if cls and not ontology.is_person(cls):
             out.append(_mention(span, doc_id, cls, "DESIGNATOR", "", sent_of))
     return out
 
@@ -372,6 +373,9 @@ def _cue_for(span: Span, ontology: Ontology) -> str | None:
         return cls
     root = span.root
     head = root.head
+    while root.dep_ == "compound" and head.dep_ == "compound" and head.pos_ == "NOUN" \
+            and head.head.pos_ == "NOUN" and head.head.i > head.i:
+        head = head.head  # 'X imaging satellites': the last noun types the name
     if root.dep_ in NAME_TO_CUE_DEPS and head.i >= span.end and head.pos_ == "NOUN":
         cls = head_cue_class(head, ontology)
         if cls:

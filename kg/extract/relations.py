@@ -109,7 +109,10 @@ class Context:
         return []
 
     def named_by(self, t: Token) -> Mention | None:
-        """The entity a common noun introduces: 'agency X', 'the head of Y, X', 'the X rocket'."""
+        """The entity a common noun introduces: 'agency X', 'the head of Y, X', 'the X rocket',
+        or describes in apposition: 'X, a Japanese satellite operated by Y'."""
+        if t.dep_ == "appos" and t.head.i in self.by_token and t.pos_ == "NOUN":
+            return self.by_token[t.head.i]
         for c in t.children:
             if c.dep_ in ("appos", "compound", "nmod") and c.i in self.by_token:
                 m = self.by_token[c.i]
@@ -510,6 +513,8 @@ def _premodifiers(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Menti
     holders = [root]
     if root.dep_ in ("compound", "nmod", "appos") and root.head.pos_ == "NOUN":
         holders.append(root.head)  # 'the X satellite', 'agency X', 'channel X'
+    holders.extend(c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"
+                   and c.i > root.i)  # 'X, a Japanese satellite'
     if ctx.onto.is_person(m.cls):
         holders.extend(t for t, _ in _titles_of(ctx, root, m))  # 'Iranian Ambassador X'
     for h in holders:
