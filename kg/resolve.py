@@ -14,7 +14,8 @@ from kg.records import Mention
 __all__ = ["Entity", "Resolution", "resolve", "normalize", "slug"]
 
 # how much a mention's class counts when the mentions of one entity disagree
-CLASS_WEIGHT = {"gazetteer": 10, "DEMONYM": 10, "CUE": 4, "TITLE": 3, "retyped": 4}
+CLASS_WEIGHT = {"gazetteer": 10, "DEMONYM": 10, "CUE": 6, "TITLE": 4, "retyped": 6,
+                "DESIGNATOR": 2}
 NER_WEIGHT = 1
 ACRONYM_RE = re.compile(r"^[A-Z][A-Z.&]{1,9}$")
 ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "de", "du", "la", "&"})
@@ -261,11 +262,13 @@ def _class(ms: list[Mention], in_gazetteer: bool, ontology: Ontology) -> str | N
         weights[m.cls] += w
     if not weights:
         return None
-    # a class also gets the votes of its subclasses' mentions, so a specific cue can win
+    # a class also gets the votes of its subclasses' mentions; the best-supported class wins,
+    # refined to a subclass of it that has at least half its support ('Organization' ->
+    # 'MediaOrganization' when one mention says 'news agency')
     total = {c: sum(w for d, w in weights.items() if c in ontology.ancestors(d)) for c in weights}
-    best = max(total.values())
-    top = [c for c, w in total.items() if 2 * w >= best]
-    return ontology.most_specific(top)
+    best = max(sorted(total), key=lambda c: (total[c], len(ontology.ancestors(c))))
+    refined = [c for c in total if best in ontology.ancestors(c) and 2 * total[c] >= total[best]]
+    return max(sorted(refined), key=lambda c: (len(ontology.ancestors(c)), total[c]))
 
 
 def _label(ms: list[Mention], cls: str) -> str:

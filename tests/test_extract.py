@@ -81,6 +81,11 @@ def test_demonym_resolves_to_country(extract):
      ("Tenki-3", "country", "Japan")),
     ("The satellite, Tenki-3, was carried into orbit by a Hayate-2 rocket.",
      ("Tenki-3", "launchVehicle", "Hayate-2")),
+    # a title predicated of the subject
+    ("Carmen Ortiz took over on Monday as director of the Chilean Space Agency.",
+     ("Carmen Ortiz", "leaderOf", "Chilean Space Agency")),
+    ("Last year Tomas Berg became head of the Nordic Press Agency.",
+     ("Tomas Berg", "leaderOf", "Nordic Press Agency")),
     # visit and replacement
     ("Chancellor Otto Brandt visited Norway in May.", ("Otto Brandt", "visited", "Norway")),
     ("Chancellor Otto Brandt replaced Karl Weiss as finance chief.",

@@ -342,6 +342,7 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
     cls = ontology.classes.get(label) and label  # ruler labels are class names
     cls = cls or ontology.ner_map.get(label)
     if label == "PERSON":
+        span = _with_first_names(span, ontology)
         stripped = _strip_titles(span, ontology)
         if stripped is None:
             return None
@@ -424,6 +425,17 @@ def _person_noun(tok: Token, ontology: Ontology) -> str | None:
     if tok.lower_ in ontology.title_cues or tok.lemma_.lower() in ontology.title_cues:
         return next(iter(sorted(ontology.person_classes)), None)
     return None
+
+
+def _with_first_names(span: Span, ontology: Ontology) -> Span:
+    """'Anders [Solberg]': capitalised names the NER left out, attached to the surname."""
+    doc, start = span.doc, span.start
+    while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].is_title \
+            and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i in range(start, span.end) \
+            and doc[start - 1].ent_type_ == "" and not _is_title_word(doc[start - 1], ontology) \
+            and doc[start - 1].lower_ not in ontology.demonym_index:
+        start -= 1
+    return doc[start:span.end] if start < span.start else span
 
 
 def _strip_titles(span: Span, ontology: Ontology) -> Span | None:

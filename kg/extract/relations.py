@@ -179,6 +179,7 @@ def relation_candidates(doc: Doc, doc_id: str, mentions: list[Mention],
         for tok in sent:
             cands.extend(_frame_candidates(ctx, tok, sent))
         cands.extend(_title_candidates(ctx, sent))
+        cands.extend(_predicate_titles(ctx, sent))
         cands.extend(_structure_candidates(ctx, sent))
         cands.extend(_anaphor_structures(ctx, sent))
     # entities named inside other names ('Kenya' in 'Kenya Space Agency') are mentions too
@@ -358,6 +359,29 @@ def _title_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
                         continue  # 'President X' and 'Y': two people, not a title of one
                     yield Candidate(m, prop, target, _evidence(
                         ctx, sent, f"title:{title.lower_}", min(conf, c)))
+
+
+def _predicate_titles(ctx: Context, sent: Span) -> Iterator[Candidate]:
+    """'X took over as director of Y', 'X became head of Y', 'X is the chief of Y':
+    the title is predicated of the verb's subject."""
+    titles = ctx.onto.title_cues
+    for tok in sent:
+        if not _is_title(tok, ctx):
+            continue
+        if tok.dep_ == "pobj" and tok.head.lower_ == "as" and tok.head.head.pos_ in ("VERB", "AUX"):
+            verb = tok.head.head
+        elif tok.dep_ in ("attr", "oprd") and tok.head.pos_ in ("VERB", "AUX"):
+            verb = tok.head
+        else:
+            continue
+        people = [a for t in _logical_subjects(verb, True) for a in ctx.args(t)
+                  if ctx.onto.is_person(a[0].cls)]
+        props = titles.get(_title_phrase(tok, titles), ())
+        for (person, pc, _), prop in product(people, props):
+            for target, c, _ in _title_targets(ctx, tok, person):
+                if not ctx.onto.is_person(target.cls):
+                    yield Candidate(person, prop, target, _evidence(
+                        ctx, sent, f"title:{tok.lower_}:predicate", min(pc, c, CONF_TITLE) * 0.9))
 
 
 def _title_phrase(tok: Token, titles: dict) -> str:
