@@ -86,6 +86,12 @@ def test_demonym_resolves_to_country(extract):
      ("Carmen Ortiz", "leaderOf", "Chilean Space Agency")),
     ("Last year Tomas Berg became head of the Nordic Press Agency.",
      ("Tomas Berg", "leaderOf", "Nordic Press Agency")),
+    # a definite noun refers back to the nearest name of its kind
+    ("India launched the Varsha-2 satellite on Monday. The spacecraft was carried aloft by a "
+     "Sagar-3 rocket.", ("Varsha-2", "launchVehicle", "Sagar-3")),
+    # the possessor of an unnamed object
+    ("Anna Petrova condemned the European Union's decision.",
+     ("Anna Petrova", "opposes", "European Union")),
     # visit and replacement
     ("Chancellor Otto Brandt visited Norway in May.", ("Otto Brandt", "visited", "Norway")),
     ("Chancellor Otto Brandt replaced Karl Weiss as finance chief.",
@@ -170,3 +176,10 @@ def test_acronym_of_a_longer_local_name(extract):
     _, resolution, _, _ = extract(text)
     labels = {e.label: e for e in resolution.entities.values()}
     assert "UN" in labels["United Nations"].alt_labels and "UN" not in labels
+
+
+def test_an_indefinite_noun_does_not_refer_back(extract):
+    text = ("Reuters reported the launch on Monday. It was the first rocket built by a private "
+            "company in the region.")
+    _, _, triples, _ = extract(text)
+    assert not any(p == "manufacturer" for _, p, _ in triples)

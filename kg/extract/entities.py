@@ -329,6 +329,11 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
         if d is not None:
             return _mention(span, doc_id, d.cls, "DEMONYM", d.iri, sent_of)
         if entry is None and "NORP" not in ontology.ner_map:
+            # 'a Sagar-3 rocket' tagged as a group of people (not 'Western governments')
+            cue = _cue_for(span, ontology) if span.root.pos_ == "PROPN" \
+                and span.root.dep_ != "amod" else None
+            if cue is not None and not ontology.is_person(cue):
+                return _mention(span, doc_id, cue, "CUE", "", sent_of)
             # a name mis-tagged as a group ("Pezeshkian said"): resolution may adopt it
             if all(t.pos_ == "PROPN" for t in span):
                 return _mention(span, doc_id, "Agent", "NORP", "", sent_of)

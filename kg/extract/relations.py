@@ -28,6 +28,7 @@ ANAPHOR_EXCLUDED = frozenset({"Person", "Country", "City", "Region", "Place", "A
 # where a title noun meets the person it names
 TITLE_TARGET_PREPS = frozenset({"of", "for", "at"})
 NOMINAL_DEPS = frozenset({"compound", "amod", "poss", "nmod"})
+ANAPHOR_SENTENCES = 2  # how far back 'the satellite' looks for a satellite of another name
 TITLE_CLIMB = 4  # dependency steps from a misplaced apposition up to its title noun
 
 CONF_DIRECT = 0.9
@@ -35,6 +36,7 @@ CONF_TITLE = 0.85
 CONF_STRUCTURE = 0.8
 CONF_PRONOUN = 0.7
 CONF_ANAPHOR = 0.6
+CONF_POSSESSOR = 0.7  # factor for 'the X's decision' standing for X
 
 
 class Context:
@@ -45,7 +47,7 @@ class Context:
         self.mentions = mentions
         self.by_token = token_mentions(doc, mentions)
         self.roots = self._roots()
-        self._anaphor_cache: dict[tuple[str, str], Mention | None] = {}
+        self._anaphor_cache: dict[tuple[str, str], tuple[list[Mention], list[Mention]]] = {}
 
     def _roots(self) -> dict[int, Mention]:
         """Root token of each mention -> mention."""
@@ -103,7 +105,9 @@ class Context:
                 return [(self.by_token[subjects[0].i], CONF_PRONOUN, "predicate")]
         cls = head_cue_class(t, self.onto)
         if cls and cls not in ANAPHOR_EXCLUDED and not self.onto.is_person(cls) and t.pos_ == "NOUN":
-            m = self.anaphor(cls, t.lemma_.lower())
+            indefinite = any(c.dep_ == "det" and c.lower_ in ("a", "an", "another", "some")
+                             for c in t.children)
+            m = self.anaphor(cls, t.lemma_.lower(), t.idx, indefinite)
             if m is not None:
                 return [(m, CONF_ANAPHOR, "anaphor")]
         return []
@@ -129,15 +133,37 @@ class Context:
                             return m
         return None
 
-    def anaphor(self, cls: str, lemma: str) -> Mention | None:
-        """The one named entity the noun can stand for: named with the same noun ('the X
-        satellite' for 'the satellite'), else the only one of the noun's class."""
+    def anaphor(self, cls: str, lemma: str, at: int, indefinite: bool = False) -> Mention | None:
+        """The named entity a common noun stands for: for a definite noun, the nearest one
+        before it named with the same noun ('the X satellite' ... 'the satellite') or, failing
+        that, of the noun's class within the last ANAPHOR_SENTENCES sentences; else (and for
+        'a satellite', which brings in something new) the only such entity in the document."""
         if (cls, lemma) not in self._anaphor_cache:
             same_noun = [m for m in self.mentions if self._named_with(m) == lemma]
-            found = same_noun or [m for m in self.mentions if m.cls == cls]
+            of_class = [m for m in self.mentions if self.onto.is_a(m.cls, cls)]
+            self._anaphor_cache[(cls, lemma)] = (same_noun, of_class)
+        same_noun, of_class = self._anaphor_cache[(cls, lemma)]
+        sent = self.doc[self.doc.char_span(at, at + 1, alignment_mode="expand").start].sent \
+            if self.doc.char_span(at, at + 1, alignment_mode="expand") is not None else None
+        limit = self._sentence_start(sent, ANAPHOR_SENTENCES) if sent is not None else 0
+        for found, lo in ((same_noun, 0), (of_class, limit)) if not indefinite else ():
+            before = [m for m in found if lo <= m.start < at]
+            if before:
+                return before[-1]
+        for found in (same_noun, of_class):
             keys = {(m.key or m.text.casefold()) for m in found}
-            self._anaphor_cache[(cls, lemma)] = found[0] if len(keys) == 1 else None
-        return self._anaphor_cache[(cls, lemma)]
+            if len(keys) == 1:
+                return found[0]
+        return None
+
+    def _sentence_start(self, sent: Span, back: int) -> int:
+        """Character offset where the sentence ``back`` sentences before ``sent`` starts."""
+        start = sent.start
+        for _ in range(back):
+            if start == 0:
+                break
+            start = self.doc[start - 1].sent.start
+        return self.doc[start].idx
 
     def _named_with(self, m: Mention) -> str | None:
         """The cue noun a mention was named with: its own last word or the noun it modifies."""
@@ -282,7 +308,15 @@ def _role(ctx: Context, tok: Token, role: str, is_verb: bool) -> list:
     if role == "subj":
         return [a for t in _logical_subjects(tok, is_verb) for a in ctx.args(t)]
     if role == "obj":
-        return [a for t in _logical_objects(tok) for a in ctx.args(t)]
+        out = []
+        for t in _logical_objects(tok):
+            args = ctx.args(t)
+            if not args and t.pos_ == "NOUN":
+                # 'condemned the EU's decision': the possessor of an unnamed object
+                args = [(m, c * CONF_POSSESSOR, "possessor") for p in t.children
+                        if p.dep_ == "poss" for m, c, _ in ctx.args(p)]
+            out.extend(args)
+        return out
     if role == "poss":
         return [a for c in tok.children if c.dep_ == "poss" for a in ctx.args(c)]
     if role == "amod":
