@@ -92,6 +92,9 @@ def test_demonym_resolves_to_country(extract):
     # the possessor of an unnamed object
     ("Anna Petrova condemned the European Union's decision.",
      ("Anna Petrova", "opposes", "European Union")),
+    # a possessive pronoun before a title
+    ("Regulators fined Orbitalis Systems on Monday. They also named its chief executive, "
+     "Pavel Orlov, in the case.", ("Pavel Orlov", "leaderOf", "Orbitalis Systems")),
     # visit and replacement
     ("Chancellor Otto Brandt visited Norway in May.", ("Otto Brandt", "visited", "Norway")),
     ("Chancellor Otto Brandt replaced Karl Weiss as finance chief.",

@@ -468,7 +468,8 @@ def _title_targets(ctx: Context, title: Token, person: Mention) -> list:
     out = []
     for c in title.children:
         if c.dep_ in NOMINAL_DEPS and c.i < title.i:
-            out.extend(ctx.args(c) if c.i in ctx.by_token else [])
+            # 'Y's chief', 'Y chief', and 'its chief' with the pronoun resolved
+            out.extend(ctx.args(c) if c.i in ctx.by_token or c.pos_ == "PRON" else [])
         if c.dep_ == "prep" and c.lower_ in TITLE_TARGET_PREPS:
             out.extend(a for p in c.children if p.dep_ == "pobj" for a in ctx.args(p))
     # an organisation or country written right before the title, attached to the name
