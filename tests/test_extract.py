@@ -95,6 +95,13 @@ def test_demonym_resolves_to_country(extract):
     # a possessive pronoun before a title
     ("Regulators fined Orbitalis Systems on Monday. They also named its chief executive, "
      "Pavel Orlov, in the case.", ("Pavel Orlov", "leaderOf", "Orbitalis Systems")),
+    # a participle's subject is the noun it modifies; designators read as numbers
+    ("Last week a Soyuz-2.1b rocket carrying the Tarra-2 satellite lifted off from the "
+     "Vostochny Cosmodrome.", ("Tarra-2", "launchVehicle", "Soyuz-2.1b")),
+    ("Last week a Soyuz-2.1b rocket carrying the Tarra-2 satellite lifted off from the "
+     "Vostochny Cosmodrome.", ("Soyuz-2.1b", "launchSite", "Vostochny Cosmodrome")),
+    # 'accuse X of Y-ing Z': X does the Y-ing
+    ("Canada accused Russia of supplying Belarus with missiles.", ("Russia", "supplied", "Belarus")),
     # visit and replacement
     ("Chancellor Otto Brandt visited Norway in May.", ("Otto Brandt", "visited", "Norway")),
     ("Chancellor Otto Brandt replaced Karl Weiss as finance chief.",
@@ -186,3 +193,8 @@ def test_an_indefinite_noun_does_not_refer_back(extract):
             "company in the region.")
     _, _, triples, _ = extract(text)
     assert not any(p == "manufacturer" for _, p, _ in triples)
+
+
+def test_the_accuser_is_not_the_supplier(extract):
+    _, _, triples, _ = extract("Canada accused Russia of supplying Belarus with missiles.")
+    assert ("Canada", "supplied", "Belarus") not in triples

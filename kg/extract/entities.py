@@ -21,12 +21,12 @@ QUOTES = frozenset('"“”‘’\'«»`')
 # tokens trimmed from either end of a span
 EDGE_DEPS = frozenset({"det", "cc", "punct", "case", "prep", "predet"})
 # how a proper name attaches to the noun that types it ("the X satellite", "agency X")
-NAME_TO_CUE_DEPS = frozenset({"compound", "nmod", "amod", "appos", "npadvmod"})
+NAME_TO_CUE_DEPS = frozenset({"compound", "nmod", "amod", "appos", "npadvmod", "nummod"})
 CUE_TO_NAME_DEPS = frozenset({"appos", "compound", "nmod"})
 PERSON_RUN_MIN = 2  # proper-noun tokens after a title that make a person name
 TITLE_WINDOW = 6  # tokens before such a run in which the title may stand
 # a product designator: capitalised word, hyphen, a short code ('Vayu-3', 'Talos-C', 'Zhuque-2')
-DESIGNATOR = re.compile(r"^[A-Z][a-z]{2,}-(?:\d{1,3}[A-Za-z]?|[A-Z]{1,2}\d?)$")
+DESIGNATOR = re.compile(r"^[A-Z][a-z]{2,}-(?:\d{1,3}(?:\.\d{1,2})?[A-Za-z]{0,2}|[A-Z]{1,2}\d?)$")
 
 
 def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:

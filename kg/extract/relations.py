@@ -118,7 +118,8 @@ class Context:
         if t.dep_ == "appos" and t.head.i in self.by_token and t.pos_ == "NOUN":
             return self.by_token[t.head.i]
         for c in t.children:
-            if c.dep_ in ("appos", "compound", "nmod") and c.i in self.by_token:
+            # 'nummod': the parser reads designators like 'Soyuz-2.1b' as numbers
+            if c.dep_ in ("appos", "compound", "nmod", "nummod") and c.i in self.by_token:
                 m = self.by_token[c.i]
                 if c.dep_ == "appos" or c.i < t.i:
                     if c.dep_ != "compound" or self.onto.is_a(m.cls, "Artifact") or \
@@ -343,7 +344,12 @@ def _logical_subjects(tok: Token, is_verb: bool) -> list[Token]:
         # 'X was convicted of killing Y', 'X apologized for shooting Y': the gerund's subject
         # is the surface subject of the verb the preposition hangs on
         verb = tok.head.head
-        out = [c for c in verb.children if c.dep_ in SUBJ_DEPS | PASSIVE_SUBJ_DEPS]
+        # 'accused X of supplying Y', 'suspects X of hiding Y': a verb with an object hands
+        # the gerund its object (object control), otherwise its subject
+        out = [c for c in verb.children if c.dep_ in OBJ_DEPS] or \
+            [c for c in verb.children if c.dep_ in SUBJ_DEPS | PASSIVE_SUBJ_DEPS]
+    if not out and tok.dep_ == "acl" and tok.tag_ == "VBG" and tok.head.pos_ in ("NOUN", "PROPN"):
+        out = [tok.head]  # 'a rocket carrying the X satellite'
     return out
 
 
