@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 
-from rdflib import Dataset, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import Dataset
 
-from kg.errors import KGError
-from kg.export import export
+from kg.errors import KGError, OutputError
+from kg.export import FORMATS, export_nquads, serialize_triples, write_atomic
 from kg.extract import DEFAULT_EXTRACTORS, check, check_requirements, run
-from kg.graph import DocResult, add_document, doc_iri, document_quads, new_dataset
+from kg.graph import DocResult, GraphPart, add_document, doc_iri, document_graph, new_dataset
 from kg.io import read_documents
 from kg.nlp import DEFAULT_MODEL, make_nlp
 from kg.ontology import Ontology, load_ontology
 from kg.records import Document, Rejected, Skipped
 from kg.resolve import Resolution, resolve
 
-__all__ = ["BuildConfig", "Summary", "accept", "build", "build_dataset", "build_store", "process"]
+__all__ = ["BuildConfig", "Summary", "accept", "build", "build_dataset", "build_store", "parse",
+           "process"]
+
+# documents a worker process gets at a time, in spaCy batches; and how many such tasks may
+# wait per worker (enough to keep it busy, few enough to keep memory flat)
+TASKS_PER_WORKER = 3
 
 
 @dataclass(frozen=True)
@@ -28,9 +37,15 @@ class BuildConfig:
     model: str = DEFAULT_MODEL
     ontology_files: tuple[str, ...] = ()
     core_ontology: bool = True
-    batch_size: int = 16
+    batch_size: int = 16  # documents per spaCy batch (and per task sent to a worker)
     max_bytes: int = 50_000_000
     extractors: tuple[str, ...] = DEFAULT_EXTRACTORS
+    workers: int = 1  # processes that parse and extract; 1: all in this process
+    # store builds: articles resolved together (against the store), then committed one by one;
+    # a build holds at most this many articles' mentions and candidates at a time
+    store_batch: int = 1000
+    # a Dask scheduler ("tcp://HOST:8786") or "local:N": parse and extract there (kg.cluster)
+    cluster: str | None = None
 
 
 @dataclass
@@ -71,6 +86,71 @@ def process(docs: Iterable[Document], nlp, ontology: Ontology, config: BuildConf
         yield DocResult(d, tuple(mentions), tuple(cands))
 
 
+def parse(docs: Iterable[Document], ontology: Ontology, config: BuildConfig, nlp=None
+          ) -> Iterator[DocResult]:
+    """``process`` with ``config.workers`` processes: DocResults in input order, streaming.
+
+    With more than one worker, each takes ``config.batch_size`` documents at a time (the
+    batches one process would make, so the output does not depend on the number of workers)
+    and sends back mentions and candidates, small records, never spaCy Docs. At most
+    ``TASKS_PER_WORKER`` tasks per worker wait, so memory stays flat however many
+    documents come. ``nlp`` (else loaded from ``config``) is shared with forked workers.
+    With ``config.cluster``, the cluster does it (kg.cluster.parse_on_cluster), the same way.
+    """
+    if config.cluster:
+        from kg.cluster import parse_on_cluster
+
+        yield from parse_on_cluster(docs, ontology, config, nlp)
+        return
+    if config.workers <= 1:
+        yield from process(docs, nlp if nlp is not None else make_nlp(config.model, ontology),
+                           ontology, config)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods:  # the workers inherit the loaded pipeline, nothing is pickled
+        context = multiprocessing.get_context("fork")
+        if nlp is None:
+            nlp = make_nlp(config.model, ontology)
+        state = (nlp, ontology, config)
+    else:  # each worker loads the pipeline itself
+        context = multiprocessing.get_context("spawn")
+        state = (None, None, config)
+    executor = ProcessPoolExecutor(config.workers, mp_context=context, initializer=_init_worker,
+                                   initargs=(state,))
+    try:
+        pending: deque = deque()
+        it = iter(docs)
+        while True:
+            chunk = list(islice(it, config.batch_size))
+            if chunk:
+                pending.append((chunk, executor.submit(_parse_chunk, chunk)))
+            if pending and (not chunk or len(pending) >= config.workers * TASKS_PER_WORKER):
+                done, future = pending.popleft()
+                for d, (mentions, cands) in zip(done, future.result(), strict=True):
+                    yield DocResult(d, mentions, cands)
+            elif not chunk:
+                break
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+_WORKER: tuple | None = None  # (nlp, ontology, config) in a worker process
+
+
+def _init_worker(state: tuple) -> None:
+    global _WORKER
+    nlp, ontology, config = state
+    if nlp is None:
+        ontology = load_ontology(config.ontology_files, core=config.core_ontology)
+        nlp = make_nlp(config.model, ontology)
+    _WORKER = (nlp, ontology, config)
+
+
+def _parse_chunk(docs: list[Document]) -> list[tuple]:
+    nlp, ontology, config = _WORKER
+    return [(r.mentions, r.triples) for r in process(docs, nlp, ontology, config)]
+
+
 def accept(res: DocResult, resolution: Resolution, ontology: Ontology
            ) -> tuple[DocResult, list[Rejected]]:
     """Keep the candidates whose resolved entities fit the property's domain and range."""
@@ -83,14 +163,25 @@ def accept(res: DocResult, resolution: Resolution, ontology: Ontology
     return DocResult(res.document, res.mentions, tuple(accepted)), rejected
 
 
-def build_dataset(paths: Iterable[str], config: BuildConfig = BuildConfig(),
-                  *, progress: bool = False,
-                  on_rejected: Callable[[Document, Rejected], None] | None = None,
-                  on_skipped: Callable[[Skipped], None] | None = None,
-                  ) -> tuple[Dataset, Summary]:
-    """Run the pipeline over ``paths`` and return the merged Dataset and a summary."""
-    ontology = load_ontology(config.ontology_files, core=config.core_ontology)
-    nlp = make_nlp(config.model, ontology)
+def _no_document(summary: Summary) -> KGError:
+    return KGError("no document could be read from the given paths"
+                   + (f" ({len(summary.skipped)} skipped)" if summary.skipped else "")
+                   + "; check the paths and the messages above")
+
+
+def _graph_parts(paths: Iterable[str], config: BuildConfig, *, progress: bool = False,
+                 on_rejected: Callable[[Document, Rejected], None] | None = None,
+                 on_skipped: Callable[[Skipped], None] | None = None,
+                 nlp=None, ontology: Ontology | None = None,
+                 ) -> tuple[list[GraphPart], Summary]:
+    """The in-memory build: every document parsed, mentions resolved across the whole corpus,
+    then each document's graph. Holds the corpus's mentions and candidates (small records;
+    the text is dropped once parsed), never spaCy Docs."""
+    if (nlp is None) != (ontology is None):
+        raise ValueError("give both nlp and ontology (the pipeline is built from the ontology), or neither")
+    if ontology is None:
+        ontology = load_ontology(config.ontology_files, core=config.core_ontology)
+        nlp = make_nlp(config.model, ontology)
     check_requirements(nlp, config.extractors)
     summary = Summary()
 
@@ -105,29 +196,74 @@ def build_dataset(paths: Iterable[str], config: BuildConfig = BuildConfig(),
 
     results: list[DocResult] = []
     bar = _progress(progress)
-    for res in process(documents(), nlp, ontology, config):
-        results.append(res)
+    for res in parse(documents(), ontology, config, nlp):
         summary.documents += 1
         summary.words += len(res.document.text.split())
+        results.append(DocResult(replace(res.document, text=""), res.mentions, res.triples))
         if bar is not None:
             bar.update(1)
     if bar is not None:
         bar.close()
     resolution = resolve((m for r in results for m in r.mentions), ontology)
-    ds = new_dataset()
+    parts = []
     for res in results:
         res, rejected = accept(res, resolution, ontology)
         summary.rejected += len(rejected)
         if on_rejected is not None:
             for r in rejected:
                 on_rejected(res.document, r)
-        add_document(ds, document_quads(res, resolution, ontology))
+        parts.append(document_graph(res, resolution, ontology))
     summary.entities = len(resolution.entities)
-    relation_iris = {p.iri for n, p in ontology.properties.items() if n != "mentions"}
+    summary.relations = len({t for p in parts for t in p.relations})
+    return parts, summary
+
+
+def build_dataset(paths: Iterable[str], config: BuildConfig = BuildConfig(),
+                  *, progress: bool = False,
+                  on_rejected: Callable[[Document, Rejected], None] | None = None,
+                  on_skipped: Callable[[Skipped], None] | None = None,
+                  nlp=None, ontology: Ontology | None = None,
+                  ) -> tuple[Dataset, Summary]:
+    """Run the pipeline over ``paths`` and return the merged Dataset and a summary.
+
+    ``nlp`` and ``ontology``, both or neither, reuse a pipeline already loaded.
+    """
+    parts, summary = _graph_parts(paths, config, progress=progress, on_rejected=on_rejected,
+                                  on_skipped=on_skipped, nlp=nlp, ontology=ontology)
+    ds = new_dataset()
+    add_document(ds, parts)
     summary.triples = len(ds)
-    summary.relations = len({(s, p, o) for s, p, o, _ in ds.quads((None, None, None, None))
-                             if str(p) in relation_iris})
     return ds, summary
+
+
+def build(paths: Iterable[str], output: str | Path, config: BuildConfig = BuildConfig(),
+          **kwargs) -> Summary:
+    """Build a graph from ``paths`` and write it to ``output`` (format by suffix).
+
+    Bad files are skipped and listed in the summary; nothing is written when no document
+    could be read. The graph goes from N-Triples text straight to the file (kg.export.
+    serialize_nquads, the writer ``kg export --store`` uses too). Keyword arguments are
+    ``build_dataset``'s.
+    """
+    suffix = Path(output).suffix.lower()
+    if suffix not in FORMATS:  # before hours of parsing
+        raise OutputError(f"{output}: unknown output format {suffix!r}; use one of "
+                          f"{', '.join(sorted(FORMATS))}")
+    parts, summary = _graph_parts(paths, config, **kwargs)
+    if summary.documents == 0:
+        raise _no_document(summary)
+    union = {t for p in parts for t in p.triples}
+    summary.triples = len(union)
+    if suffix in (".nt", ".ttl"):  # the union of the graphs: no need to name them
+        del parts
+        write_atomic(Path(output), serialize_triples(union, suffix))
+        summary.output = str(output)
+    else:
+        del union
+        named = [f"{t} <{p.graph}> ." for p in parts for t in p.triples]
+        del parts
+        summary.output = str(export_nquads(named, output))
+    return summary
 
 
 def build_store(paths: Iterable[str], store: str | Path, config: BuildConfig = BuildConfig(),
@@ -145,15 +281,19 @@ def build_store(paths: Iterable[str], store: str | Path, config: BuildConfig = B
     (``on_stored(graph_iri, n_quads)`` after each). Killed half-way, the store holds whole
     articles only, and the next build does the rest. ``nlp`` and ``ontology``, both or
     neither, reuse a pipeline already loaded (``make_nlp(model, ontology)``) instead of ``config``'s.
+
+    Streaming: documents are read, parsed and written as they come, ``config.store_batch``
+    articles at a time (resolved together, against the store as it is then), so memory does
+    not grow with the number of articles.
     """
     from kg.store import (
         CONTENT_HASH,
+        KnownEntities,
         content_hash,
         export_store,
-        known_entities,
         open_store,
-        store_documents,
         stored_hashes,
+        write_graph,
     )
 
     if (nlp is None) != (ontology is None):
@@ -164,65 +304,95 @@ def build_store(paths: Iterable[str], store: str | Path, config: BuildConfig = B
     fingerprint = _fingerprint(config, ontology)
     summary = Summary()
     stored = stored_hashes(db)
-    hashes: dict[str, str] = {}
-    todo: list[Document] = []
-    for rec in read_documents(paths, max_bytes=config.max_bytes):
-        if isinstance(rec, Skipped):
-            summary.skipped.append(rec)
-            if on_skipped is not None:
-                on_skipped(rec)
-            continue
-        g = str(doc_iri(rec.id))
-        # two inputs with one identifier share a graph (as in build()): hash them together
-        h = content_hash(rec, hashes.get(g, fingerprint))
-        if g not in hashes and stored.get(g) == h:
-            summary.unchanged += 1
-            continue
-        hashes[g] = h
-        todo.append(rec)
-    if not todo and not summary.unchanged:
-        raise KGError("no document could be read from the given paths"
-                      + (f" ({len(summary.skipped)} skipped)" if summary.skipped else "")
-                      + "; check the paths and the messages above")
-    results: list[DocResult] = []
-    if todo:
+    hashes: dict[str, str] = {}  # graph -> hash, for the articles of this build
+    queued: deque[str] = deque()  # the hashes of the documents on their way, in order
+
+    def todo() -> Iterator[Document]:
+        for rec in read_documents(paths, max_bytes=config.max_bytes):
+            if isinstance(rec, Skipped):
+                summary.skipped.append(rec)
+                if on_skipped is not None:
+                    on_skipped(rec)
+                continue
+            g = str(doc_iri(rec.id))
+            # two inputs with one identifier share a graph (as in build()): hash them together
+            h = content_hash(rec, hashes.get(g, fingerprint))
+            if g not in hashes and stored.get(g) == h:
+                summary.unchanged += 1
+                continue
+            hashes[g] = h
+            queued.append(h)
+            yield rec
+
+    docs = todo()
+    first = next(docs, None)  # only parse (and load a model) when there is something to do
+    if first is None and not summary.unchanged:
+        raise _no_document(summary)
+    if first is not None:
         if nlp is None:
-            nlp = make_nlp(config.model, ontology)  # only when there is something to parse
+            nlp = make_nlp(config.model, ontology)
         check_requirements(nlp, config.extractors)
+        known = KnownEntities(db, ontology)
+        written: set[str] = set()  # graphs written by this build
+        entities: set[str] = set()
+        relations: set[str] = set()
         bar = _progress(progress)
-        for res in process(todo, nlp, ontology, config):
-            results.append(res)
-            summary.documents += 1
-            summary.words += len(res.document.text.split())
-            if bar is not None:
-                bar.update(1)
+        results = parse(_chain(first, docs), ontology, config, nlp)
+        while True:
+            batch = []
+            for res in islice(results, max(1, config.store_batch)):
+                summary.documents += 1
+                summary.words += len(res.document.text.split())
+                batch.append((DocResult(replace(res.document, text=""), res.mentions, res.triples),
+                              queued.popleft()))
+                if bar is not None:
+                    bar.update(1)
+            if not batch:
+                break
+            graphs = {str(doc_iri(r.document.id)) for r, _ in batch}
+            replaced = {g for g in graphs
+                        if g not in written and db.contains_named_graph(ox.NamedNode(g))}
+            resolution = resolve((m for r, _ in batch for m in r.mentions), ontology,
+                                 known=known.entities(exclude=replaced))
+            by_graph: dict[str, tuple[list[str], str]] = {}
+            for res, h in batch:
+                res, rejected = accept(res, resolution, ontology)
+                summary.rejected += len(rejected)
+                if on_rejected is not None:
+                    for r in rejected:
+                        on_rejected(res.document, r)
+                part = document_graph(res, resolution, ontology)
+                triples, _ = by_graph.get(part.graph, ([], h))
+                triples.extend(part.triples)
+                by_graph[part.graph] = (triples, h)  # the last document's (chained) hash
+                relations.update(part.relations)
+                entities.update(iri for m in res.mentions if (iri := resolution.iri(m)))
+            del batch, resolution
+            for g, (triples, h) in by_graph.items():
+                node = f"<{g}>"
+                triples = list(dict.fromkeys(triples))
+                triples.append(f'{node} <{CONTENT_HASH}> "{h}"')
+                mode = "add" if g in written else "replace" if g in replaced else "new"
+                known.update(g, -1)
+                n = write_graph(db, g, triples, mode=mode)
+                known.update(g, 1)
+                written.add(g)
+                summary.triples += n
+                if on_stored is not None:
+                    on_stored(g, n)
         if bar is not None:
             bar.close()
-        del todo
-    known = known_entities(db, ontology, exclude=hashes) if results else []
-    resolution = resolve((m for r in results for m in r.mentions), ontology, known=known)
-    relation_iris = {p.iri for n, p in ontology.properties.items() if n != "mentions"}
-    relations: set[tuple] = set()
-    by_graph: dict[str, list[tuple]] = {}
-    for res in results:
-        res, rejected = accept(res, resolution, ontology)
-        summary.rejected += len(rejected)
-        if on_rejected is not None:
-            for r in rejected:
-                on_rejected(res.document, r)
-        quads = by_graph.setdefault(str(doc_iri(res.document.id)), [])
-        quads.extend(document_quads(res, resolution, ontology))
-    for g, quads in by_graph.items():
-        relations |= {(s, p, o) for s, p, o, _ in quads if str(p) in relation_iris}
-        node = URIRef(g)
-        quads.append((node, CONTENT_HASH, Literal(hashes[g]), node))
-    summary.triples = store_documents(db, by_graph, on_stored=on_stored)
-    summary.entities = len({resolution.iri(m) for r in results for m in r.mentions} - {None})
-    summary.relations = len(relations)
+        summary.entities = len(entities)
+        summary.relations = len(relations)
     summary.store = f"{store} ({len(stored_hashes(db))} articles, {len(db)} quads)"
     if output is not None:
         summary.output = str(export_store(db, output))
     return summary
+
+
+def _chain(first, rest: Iterator) -> Iterator:
+    yield first
+    yield from rest
 
 
 def _fingerprint(config: BuildConfig, ontology: Ontology) -> str:
@@ -240,22 +410,6 @@ def _fingerprint(config: BuildConfig, ontology: Ontology) -> str:
         except OSError:
             h.update(str(f).encode())
     return h.hexdigest()[:16]
-
-
-def build(paths: Iterable[str], output: str | Path, config: BuildConfig = BuildConfig(),
-          **kwargs) -> Summary:
-    """Build a graph from ``paths`` and write it to ``output`` (format by suffix).
-
-    Bad files are skipped and listed in the summary; nothing is written when no document
-    could be read.
-    """
-    ds, summary = build_dataset(paths, config, **kwargs)
-    if summary.documents == 0:
-        raise KGError("no document could be read from the given paths"
-                      + (f" ({len(summary.skipped)} skipped)" if summary.skipped else "")
-                      + "; check the paths and the messages above")
-    summary.output = str(export(ds, output))
-    return summary
 
 
 def _progress(enabled: bool):

@@ -20,9 +20,13 @@ app = typer.Typer(
 )
 
 
+EXIT_ERROR = 2  # a KGError or a bad option: nothing (more) was done
+EXIT_SKIPPED = 3  # kg build --strict: the build finished, but some inputs were skipped
+
+
 def _fail(exc: Exception) -> None:
     typer.echo(f"kg: error: {exc}", err=True)
-    raise typer.Exit(2)
+    raise typer.Exit(EXIT_ERROR)
 
 
 @app.callback()
@@ -37,8 +41,9 @@ def build(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Output file; the format follows the suffix: "
         ".ttl .nt .trig .nq .jsonld .rdf [default: exports/graph.ttl, none with --store]")] = None,
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Add the articles to this on-disk store (a directory) instead: "
+    store: Annotated[str | None, typer.Option(
+        "--store", help="Add the articles to this on-disk store (a directory), or to a SPARQL "
+        "1.1 server (http://HOST:PORT, Oxigraph's layout, or its .../query URL) instead: "
         "unchanged articles are skipped, changed ones replaced; with -o, also export it.")] = None,
     model: Annotated[str, typer.Option(
         help="spaCy pipeline to use (any installed one, e.g. en_core_web_md).")] = "en_core_web_sm",
@@ -47,11 +52,21 @@ def build(
     no_core: Annotated[bool, typer.Option(
         "--no-core", help="Use only the --ontology files, not the core ontology.")] = False,
     batch_size: Annotated[int, typer.Option(help="Documents per spaCy batch.", min=1)] = 16,
+    workers: Annotated[int, typer.Option(
+        help="Processes that parse and extract (the output is the same for any number).",
+        min=1)] = 1,
+    cluster: Annotated[str | None, typer.Option(
+        "--cluster", help="Parse and extract on a Dask cluster: a scheduler address "
+        "(tcp://HOST:8786) or local:N for N local worker processes; the output is the same.",
+        show_default=False)] = None,
     max_bytes: Annotated[int, typer.Option(
         help="Skip files larger than this many bytes.", min=1)] = 50_000_000,
     explain: Annotated[bool, typer.Option(
         "--explain", help="List every rejected candidate triple and why (on stderr).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit with status 3 when any input was skipped (the graph is still "
+        "written).")] = False,
 ) -> None:
     """Build one merged RDF graph from articles and write it to OUTPUT, or add them to a store.
 
@@ -63,7 +78,8 @@ def build(
     from kg.build import build as run_build
 
     config = BuildConfig(model=model, ontology_files=tuple(map(str, ontology or ())),
-                         core_ontology=not no_core, batch_size=batch_size, max_bytes=max_bytes)
+                         core_ontology=not no_core, batch_size=batch_size, max_bytes=max_bytes,
+                         workers=workers, cluster=cluster)
 
     def on_skipped(s) -> None:
         typer.echo(f"kg: skipped {s.message}", err=True)
@@ -83,12 +99,18 @@ def build(
     if not quiet:
         for line in summary.lines():
             typer.echo(line, err=True)
+    if strict and summary.skipped:
+        n = len(summary.skipped)
+        typer.echo(f"kg: error: {n} input{'' if n == 1 else 's'} skipped and --strict is set; "
+                   "fix or remove them (see the 'kg: skipped' lines)", err=True)
+        raise typer.Exit(EXIT_SKIPPED)
 
 
 DEFAULT_GRAPH = Path("exports/graph.ttl")
 GRAPH_HELP = ("Graph file written by 'kg build -o' (.ttl .nt .trig .nq .jsonld .rdf) "
               "[default: exports/graph.ttl unless --store is given].")
-STORE_HELP = "Store directory written by 'kg build --store' (instead of --graph)."
+STORE_HELP = ("Store directory, or SPARQL server URL, written by 'kg build --store' "
+              "(instead of --graph).")
 
 
 def _call(fn, *args, **kwargs):
@@ -113,7 +135,8 @@ def remove(
     doc_ids: Annotated[list[str], typer.Argument(
         help="Article identifiers as in the graph's dcterms:identifier, e.g. andes.txt or "
         "wire.jsonl#item-3.")],
-    store: Annotated[Path, typer.Option("--store", help="Store directory written by 'kg build --store'.")],
+    store: Annotated[str, typer.Option(
+        "--store", help="Store directory, or SPARQL server URL, written by 'kg build --store'.")],
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
 ) -> None:
     """Remove articles from a store, with every fact, alias and entity only they supported.
@@ -136,7 +159,7 @@ def export_graph(
         "--output", "-o", help="File to write; the suffix picks the format: RDF .ttl .nt .trig .nq "
         ".jsonld .rdf, or the entity network as .graphml .gexf .csv.")],
     graph: Annotated[Path | None, typer.Option("--graph", help=GRAPH_HELP)] = None,
-    store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
+    store: Annotated[str | None, typer.Option("--store", help=STORE_HELP)] = None,
 ) -> None:
     """Write a store or a graph file in another format (RDF, or GraphML/GEXF/CSV for Gephi).
 
@@ -166,7 +189,7 @@ def export_graph(
 @app.command()
 def view(
     graph: Annotated[Path | None, typer.Option("--graph", help=GRAPH_HELP)] = None,
-    store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
+    store: Annotated[str | None, typer.Option("--store", help=STORE_HELP)] = None,
     output: Annotated[Path, typer.Option(
         "--output", "-o", help="HTML file to write.")] = Path("exports/graph.html"),
     top: Annotated[int, typer.Option(
@@ -182,7 +205,7 @@ def view(
     """
     from kg.view import write_view
 
-    name = (graph or store or DEFAULT_GRAPH).name
+    name = Path(graph or store or DEFAULT_GRAPH).name
     try:
         with closing(_open_graph(graph, store)) as ds:  # closing releases the store
             info = write_view(ds, output, top=top, title=title or f"kg: {name}")
@@ -195,7 +218,7 @@ def view(
 @app.command()
 def stats(
     graph: Annotated[Path | None, typer.Option("--graph", help=GRAPH_HELP)] = None,
-    store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
+    store: Annotated[str | None, typer.Option("--store", help=STORE_HELP)] = None,
     fmt: Annotated[str, typer.Option("--format", help="Output format: text or json.")
                    ] = "text",
     top: Annotated[int, typer.Option(help="How many top entities to list.", min=1)] = 10,
@@ -230,7 +253,7 @@ def query_command(
         help="A canned query name (see --list), a .rq file, or SPARQL text.",
         show_default=False)] = None,
     graph: Annotated[Path | None, typer.Option("--graph", help=GRAPH_HELP)] = None,
-    store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
+    store: Annotated[str | None, typer.Option("--store", help=STORE_HELP)] = None,
     fmt: Annotated[str | None, typer.Option(
         "--format", "-f", help="table, csv, tsv, json (SPARQL results JSON) or xml; CONSTRUCT and "
         "DESCRIBE also turtle, nt, jsonld, rdfxml. Default: table on a terminal, else csv; "
@@ -299,7 +322,7 @@ def serve_command(
     graph: Annotated[Path | None, typer.Option(
         "--graph", help="Graph file written by 'kg build' (.ttl .nt .trig .nq .jsonld .rdf) "
         "[default: exports/graph.ttl unless --store is given].", show_default=False)] = None,
-    store: Annotated[Path | None, typer.Option(
+    store: Annotated[str | None, typer.Option(
         "--store", help=STORE_HELP + " Served from an in-memory copy, so builds may go on.")
     ] = None,
     host: Annotated[str, typer.Option(
@@ -344,7 +367,7 @@ def serve_command(
             st = open_store(store, create=False)
             ds = to_dataset(st)
             del st  # releases the store's lock
-            serve(ds, config, name=store.name)
+            serve(ds, config, name=Path(store).name)
         else:
             serve(graph or DEFAULT_GRAPH, config)
     except KGError as exc:

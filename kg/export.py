@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
 from kg.errors import OutputError
 
-__all__ = ["FORMATS", "export", "load_graph", "serialize", "union_graph", "write_atomic"]
+__all__ = ["FORMATS", "export", "export_nquads", "load_graph", "serialize", "serialize_nquads",
+           "serialize_triples", "union_graph", "write_atomic"]
 
 # suffix -> (rdflib format, keeps named graphs)
 FORMATS = {
@@ -48,6 +51,75 @@ def serialize(ds: Dataset, fmt_suffix: str) -> bytes:
     target = ds if quads else union_graph(ds)
     kwargs = {"auto_compact": True} if fmt == "json-ld" else {}
     return target.serialize(format=fmt, encoding="utf-8", **kwargs)
+
+
+def _prefixes() -> dict[str, str]:
+    from kg.graph import PREFIXES
+
+    return {p: str(ns) for p, ns in PREFIXES.items()}
+
+
+def serialize_triples(triples: Iterable[str], suffix: str) -> bytes:
+    """Triples given as ``"<s> <p> <o>"`` N-Triples statements (no final " ."), as .nt or .ttl.
+
+    Duplicates count once. Lines are sorted as text, which orders them by subject, predicate
+    and object (a space sorts before any character that can continue a term); Turtle is
+    written by Oxigraph in that order, with kg's prefixes.
+    """
+    data = "".join([f"{t} .\n" for t in sorted(set(triples))]).encode("utf-8")
+    if suffix.lower() == ".nt":
+        return data
+    if suffix.lower() != ".ttl":
+        raise OutputError(f"{suffix!r} holds quads; use serialize_nquads")
+    return ox.serialize(ox.parse(data, format=ox.RdfFormat.N_TRIPLES),
+                        format=ox.RdfFormat.TURTLE, prefixes=_prefixes())
+
+
+def serialize_nquads(named: Iterable[str], suffix: str, default: Iterable[str] = ()) -> bytes:
+    """Graphs given as N-Triples text, in the format named by a file suffix, deterministically.
+
+    ``named`` are N-Quads statements of named graphs (``"<s> <p> <o> <g> ."``), ``default``
+    N-Triples statements of the default graph (``"<s> <p> <o> ."``). Duplicates count once;
+    the bytes depend on the set of quads only. ``.nt`` and ``.ttl`` hold the union of the
+    graphs (see ``serialize_triples``), ``.nq`` and ``.trig`` the graphs, sorted by graph
+    (the default graph first), then as text; JSON-LD and RDF/XML go through rdflib.
+    """
+    suffix = suffix.lower()
+    if suffix not in FORMATS:
+        raise OutputError(
+            f"unknown output format {suffix!r}; use one of {', '.join(sorted(FORMATS))}")
+    default = set(default)
+    if suffix in (".nt", ".ttl"):
+        union = {line[:line.rindex(" ", 0, -2)] for line in named}
+        union.update(line[:-2] for line in default)
+        return serialize_triples(union, suffix)
+    if suffix == ".nq":
+        lines = sorted(set(named) | default)
+        return "".join([f"{line}\n" for line in lines]).encode("utf-8")
+    if suffix == ".trig":
+        keyed = {("", line[:-2]) for line in default}
+        for line in set(named):
+            cut = line.rindex(" ", 0, -2)
+            keyed.add((line[cut + 1:-2], line[:cut]))
+        data = "".join([f"{t} {g} .\n" if g else f"{t} .\n" for g, t in sorted(keyed)])
+        return ox.serialize(ox.parse(data.encode("utf-8"), format=ox.RdfFormat.N_QUADS),
+                            format=ox.RdfFormat.TRIG, prefixes=_prefixes())
+    # JSON-LD and RDF/XML: through rdflib, as for any Dataset
+    from kg.graph import new_dataset
+
+    ds = new_dataset()
+    data = "".join([f"{line}\n" for line in sorted(set(named) | default)])
+    if data:
+        ds.parse(data=data, format="nquads")
+    return serialize(ds, suffix)
+
+
+def export_nquads(named: Iterable[str], path: str | os.PathLike, default: Iterable[str] = ()
+                  ) -> Path:
+    """Write graphs given as N-Quads text (see ``serialize_nquads``) to ``path``; atomic."""
+    path = Path(path)
+    write_atomic(path, serialize_nquads(named, path.suffix, default))
+    return path
 
 
 def export(ds: Dataset, path: str | os.PathLike) -> Path:

@@ -9,7 +9,8 @@ import os
 import re
 import sys
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -17,11 +18,21 @@ from pathlib import Path
 import yaml
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from kg.records import Document, Skipped
+from kg.records import Document, Note, Skipped
 
-__all__ = ["read_documents"]
+__all__ = [
+    "DEFAULT_LANGUAGES",
+    "Language",
+    "detect_language",
+    "model_language",
+    "read_documents",
+    "source_text",
+]
 
 DEFAULT_MAX_BYTES = 50_000_000
+# spaCy's default nlp.max_length: a longer text makes the pipeline raise, so it is skipped here
+DEFAULT_MAX_CHARS = 1_000_000
+DEFAULT_LANGUAGES = ("en",)  # what the default pipeline (en_core_web_sm) reads
 SNIFF_BYTES = 8192  # how much of a file decides "binary" and "front matter"
 MAX_UNDECODABLE_SHARE = 0.30  # share of bad bytes/control characters that makes a file binary
 LINE_CHUNK_BYTES = 1 << 20  # read size while skipping the rest of an over-long JSONL line
@@ -148,6 +159,46 @@ WORD = re.compile(r"[a-z0-9]+")
 CAMEL_CASE = re.compile(r"([a-z0-9])([A-Z])")
 LINE_END_CHARS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 UTF8_CONTINUATION = bytes(range(0x80, 0xC0))
+HIGH_BYTES = bytes(range(0x80, 0x100))
+UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+# Bytes that are not UTF-8 are read as Windows-1252 (what legacy Western files mostly are); its
+# five unassigned bytes as Latin-1, so every byte gives one character.
+FALLBACK_ERRORS = "kg.io.cp1252"
+CP1252_CHARS = tuple(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256))
+UTF16_ZERO_SHARE = 0.4  # share of zero bytes at odd (or even) positions that says UTF-16
+# <meta charset="x">, <meta http-equiv="Content-Type" content="text/html; charset=x">, <?xml encoding>
+DECLARED_CHARSET = re.compile(
+    rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)|<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)",
+    re.IGNORECASE,
+)
+MAX_ACCENTED_SHARE = 0.3  # more accented letters than this, read as cp1252: another code page
+SCRIPT_TAG = re.compile(r"<script\b", re.IGNORECASE)
+DATE_KEYS = ("date", "published", "pubdate")  # front matter and JSONL fields, in order
+# HTML parsers (lexbor too) slow down quadratically on elements nested thousands deep; real pages
+# nest tens deep. Elements whose end tag may be left out, and void ones, do not count.
+MAX_HTML_DEPTH = 1000
+UNNESTED_TAGS = frozenset(
+    {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup",
+        "tbody", "thead", "tfoot", "colgroup", "caption", "rb", "rt", "rp", "rtc", "html", "head",
+        "body", "image", "keygen", "basefont", "bgsound", "frame", "menuitem",
+    }
+)  # fmt: skip
+TAG_NAME = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
+# Control characters mean nothing in prose, and XML (RDF/XML, the viewer) cannot hold most of
+# them: dropped from article text, metadata and identifiers. (\x1c-\x1f and \x85 are whitespace.)
+CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ufffe\uffff]+")
+# What a message must not print raw: line breaks, terminal escapes, bidirectional overrides
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+SYMBOL_RUN = re.compile(r"(?:[^\w\s]|_){17,}")  # see _cut_symbol_runs
+SYMBOL_RUN_KEEP = 3
+BAD_DATE = "bad_date"  # key in the HTML metadata: a date that was there but could not be read
+MAX_NOTE_VALUE = 40  # characters of a bad value quoted in a note
 
 MD_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 MD_FENCE = re.compile(r"[ \t]{0,3}(`{3,}|~{3,})")
@@ -176,23 +227,42 @@ Chunk = tuple[int, int, int]  # (derived_start, source_start, length): an exact 
 
 
 def read_documents(
-    paths: Iterable[str | os.PathLike[str]], *, max_bytes: int = DEFAULT_MAX_BYTES
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    languages: Collection[str] | None = DEFAULT_LANGUAGES,
 ) -> Iterator[Document | Skipped]:
     """Yield one ``Document`` per article found in ``paths``, or a ``Skipped`` saying why not.
 
     ``paths`` holds files, folders (read recursively, sorted, hidden entries ignored) and ``-``
     for stdin. ``max_bytes`` caps each file and stdin; JSONL streams, so it caps each line.
-    Nothing raises for a bad input; it comes back as a ``Skipped`` record.
+    ``max_chars`` caps an article's clean text (spaCy's parser refuses longer texts).
+    ``languages`` are the language codes (``"fr"``) or scripts (``"cyrillic"``) to read; an
+    article clearly in another one is skipped; ``None`` or ``"any"`` reads every language.
+    Nothing raises for a bad input; it comes back as a ``Skipped`` record, and what the reader
+    had to guess (an encoding, a date it dropped) as ``Document.notes``.
 
     >>> for record in read_documents(["articles/", "-"]):  # doctest: +SKIP
     ...     print(record.id if isinstance(record, Document) else record.message)
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
+    if isinstance(languages, str):
+        languages = [languages]
+    allowed = None if languages is None else frozenset(lang.lower() for lang in languages)
+    opts = _Options(max_bytes, max_chars, None if allowed is None or "any" in allowed else allowed)
+    for record in _read_paths(paths, opts):
+        yield _printable(record)
+
+
+def _read_paths(
+    paths: Iterable[str | os.PathLike[str]], opts: _Options
+) -> Iterator[Document | Skipped]:
     for given in paths:
         name = os.fspath(given)
         if name == "-":
-            yield _read_stdin(max_bytes)
+            yield _read_stdin(opts)
             continue
         path = Path(name)
         try:
@@ -201,30 +271,78 @@ def read_documents(
             yield _unreadable(name, error)
             continue
         if is_dir:
-            yield from _read_folder(path, max_bytes)
+            yield from _read_folder(path, opts)
         elif exists:
-            yield from _read_file(path, path.name, max_bytes, explicit=True)
+            yield from _read_file(path, CONTROL_CHARS.sub("", path.name), opts, explicit=True)
         else:
             yield Skipped(name, "missing", f"{name}: no such file or folder; check the path")
+
+
+def source_text(data: bytes, *, jsonl: bool = False) -> str:
+    """The text of a file as the reader decodes it: what ``Document.segments`` offsets index.
+
+    UTF-8 (a BOM dropped), UTF-16, the charset an HTML page declares, else UTF-8 with the
+    bytes that are not UTF-8 read as Windows-1252, one character each. ``jsonl``: a JSON Lines
+    file, decoded line by line (always as UTF-8 with that fallback).
+    """
+    if jsonl:
+        return _decode_bytes(data.removeprefix(codecs.BOM_UTF8))[0]
+    text = _decode_file(data, "-", [])
+    if isinstance(text, Skipped):  # binary or an unknown code page: the fallback all the same
+        text = _decode_bytes(data)[0].removeprefix("\ufeff")
+    return text
+
+
+def _printable(record: Document | Skipped) -> Document | Skipped:
+    """Messages stay one line, whatever a file name holds (a line break, a terminal escape)."""
+    if isinstance(record, Skipped):
+        if UNPRINTABLE.search(record.message):
+            return replace(record, message=_escape(record.message))
+        return record
+    if any(UNPRINTABLE.search(note.message) for note in record.notes):
+        notes = tuple(replace(note, message=_escape(note.message)) for note in record.notes)
+        return replace(record, notes=notes)
+    return record
+
+
+def _escape(message: str) -> str:
+    return UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], message)
+
+
+def model_language(model: str) -> str | None:
+    """The language code a spaCy pipeline's name starts with (``fr_core_news_sm`` -> ``"fr"``);
+    ``"any"`` for the multi-language ``xx_`` pipelines, None when the name does not say."""
+    match = MODEL_LANGUAGE.match(model)
+    if match is None:
+        return None
+    code = match.group(1).lower()
+    return "any" if code == "xx" else code
+
+
+@dataclass(frozen=True)
+class _Options:
+    max_bytes: int
+    max_chars: int
+    languages: frozenset[str] | None  # None: read every language
 
 
 # -- inputs -------------------------------------------------------------------------------------
 
 
-def _read_stdin(max_bytes: int) -> Document | Skipped:
-    data = sys.stdin.buffer.read(max_bytes + 1)
-    if len(data) > max_bytes:
+def _read_stdin(opts: _Options) -> Document | Skipped:
+    data = sys.stdin.buffer.read(opts.max_bytes + 1)
+    if len(data) > opts.max_bytes:
         return Skipped(
             "-",
             "too-large",
-            f"-: stdin holds more than {max_bytes:,} bytes, the limit; "
+            f"-: stdin holds more than {opts.max_bytes:,} bytes, the limit; "
             "send less or raise the limit with --max-bytes",
         )
-    return _parse(data, "-", "stdin", None)
+    return _parse(data, "-", "stdin", None, opts)
 
 
 def _read_folder(
-    folder: Path, max_bytes: int, root: Path | None = None
+    folder: Path, opts: _Options, root: Path | None = None
 ) -> Iterator[Document | Skipped]:
     # Sorting each directory by name and descending at once yields files sorted by relative
     # path (compared part by part) without listing the whole tree first.
@@ -237,11 +355,16 @@ def _read_folder(
         return
     for entry in entries:
         path = Path(entry.path)
-        if entry.is_dir(follow_symlinks=False):
-            yield from _read_folder(path, max_bytes, root)
-        elif entry.is_file():
-            doc_id = path.relative_to(root).as_posix()
-            yield from _read_file(path, doc_id, max_bytes, explicit=False)
+        try:
+            is_dir, is_file = entry.is_dir(follow_symlinks=False), entry.is_file()
+        except OSError as error:
+            yield _unreadable(str(path), error)
+            continue
+        if is_dir:
+            yield from _read_folder(path, opts, root)
+        elif is_file:
+            doc_id = CONTROL_CHARS.sub("", path.relative_to(root).as_posix())
+            yield from _read_file(path, doc_id, opts, explicit=False)
 
 
 def _name(entry: os.DirEntry[str]) -> str:
@@ -249,14 +372,14 @@ def _name(entry: os.DirEntry[str]) -> str:
 
 
 def _read_file(
-    path: Path, doc_id: str, max_bytes: int, *, explicit: bool
+    path: Path, doc_id: str, opts: _Options, *, explicit: bool
 ) -> Iterator[Document | Skipped]:
     source = str(path)
     suffix = path.suffix.lower()
     kind = _kind_of(suffix)
     try:
         if suffix in JSONL_SUFFIXES:
-            yield from _read_jsonl(path, doc_id, max_bytes)
+            yield from _read_jsonl(path, doc_id, opts)
             return
         if kind is None and not explicit and not _opens_with_front_matter(path):
             yield Skipped(
@@ -267,14 +390,14 @@ def _read_file(
             )
             return
         size = path.stat().st_size
-        if size > max_bytes:
-            yield _too_large(source, size, max_bytes)
+        if size > opts.max_bytes:
+            yield _too_large(source, size, opts.max_bytes)
             return
         data = path.read_bytes()
     except OSError as error:
         yield _unreadable(source, error)
         return
-    yield _parse(data, source, doc_id, kind)
+    yield _parse(data, source, doc_id, kind, opts)
 
 
 def _kind_of(suffix: str) -> str | None:
@@ -292,13 +415,14 @@ def _opens_with_front_matter(path: Path) -> bool:
         return FRONT_MATTER_BYTES.match(handle.read(64)) is not None
 
 
-def _parse(data: bytes, source: str, doc_id: str, kind: str | None) -> Document | Skipped:
+def _parse(
+    data: bytes, source: str, doc_id: str, kind: str | None, opts: _Options
+) -> Document | Skipped:
     """One whole file (or stdin): ``kind`` None means sniff it."""
-    if _looks_binary(data[:SNIFF_BYTES]):
-        return Skipped(
-            source, "binary", f"{source}: looks like a binary file, not text; remove or convert it"
-        )
-    text = _decode(data)
+    notes: list[Note] = []
+    text = _decode_file(data, source, notes)
+    if isinstance(text, Skipped):
+        return text
     if not text.strip():
         return Skipped(
             source, "empty", f"{source}: file is empty; add the article text or remove the file"
@@ -311,24 +435,48 @@ def _parse(data: bytes, source: str, doc_id: str, kind: str | None) -> Document 
     if front is not None:
         fields, body_start = front
         meta = _metadata(fields)
+        if bad := _bad_date(fields, meta):
+            notes.append(_date_note(source, f"date {bad} in the front matter"))
         kind = "markdown"
     fmt = kind = kind or ("html" if HTML_START.match(text) else "text")
     if fmt == "markdown" and HTML_BLOCK.search(text, body_start):
         kind = "html"  # the body of a Markdown file may be HTML, as feed exporters write it
     body = text[body_start:] if body_start else text
+    if kind == "html" and (depth := _html_depth(body)) > MAX_HTML_DEPTH:
+        return _too_deep(source, source, depth, None)
     paragraphs, found = _clean(body, kind)
+    bad_html_date = found.pop(BAD_DATE, None)
     for key, value in found.items():
         meta.setdefault(key, value)
+    if bad_html_date and "date" not in meta:
+        notes.append(_date_note(source, f"date {bad_html_date} in the page's meta tags"))
     clean, segments = _assemble(paragraphs, body)
     if not clean:
+        scripted = kind == "html" and SCRIPT_TAG.search(body) is not None
         return Skipped(
             source,
             "empty",
             f"{source}: no article text left after removing markup and boilerplate; "
-            "check that the file holds the article body",
+            + (
+                "the page is mostly script (does it draw its text with JavaScript?): "
+                "save the rendered article or its text instead"
+                if scripted
+                else "check that the file holds the article body"
+            ),
         )
+    problem = _check_text(clean, source, source, None, opts)
+    if problem is not None:
+        return problem
     segments = tuple((t, s + body_start, n) for t, s, n in segments)
-    return Document(id=doc_id, text=clean, source=source, format=fmt, segments=segments, **meta)
+    return Document(
+        id=doc_id,
+        text=clean,
+        source=source,
+        format=fmt,
+        segments=segments,
+        notes=tuple(notes),
+        **meta,
+    )
 
 
 def _clean(body: str, kind: str) -> tuple[list[Paragraph], dict[str, object]]:
@@ -339,10 +487,19 @@ def _clean(body: str, kind: str) -> tuple[list[Paragraph], dict[str, object]]:
     return _text_paragraphs(body), {}
 
 
-def _read_jsonl(path: Path, file_id: str, max_bytes: int) -> Iterator[Document | Skipped]:
+def _read_jsonl(path: Path, file_id: str, opts: _Options) -> Iterator[Document | Skipped]:
     source = str(path)
+    max_bytes = opts.max_bytes
     with path.open("rb") as handle:
-        if _looks_binary(handle.read(SNIFF_BYTES)):
+        sample = handle.read(SNIFF_BYTES)
+        if _utf16_encoding(sample):
+            yield Skipped(
+                source,
+                "encoding",
+                f"{source}: file is UTF-16, and JSON Lines must be UTF-8; re-save it as UTF-8",
+            )
+            return
+        if _looks_binary(sample):
             yield Skipped(
                 source, "binary", f"{source}: looks like a binary file, not JSON lines; remove it"
             )
@@ -369,8 +526,19 @@ def _read_jsonl(path: Path, file_id: str, max_bytes: int) -> Iterator[Document |
                 continue
             if number == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8) :]
-            line = _decode(raw)
-            record = _jsonl_record(line, number, base, source, file_id)
+            line, fallback = _decode_bytes(raw)
+            notes = []
+            if fallback and line.strip():
+                notes.append(
+                    Note(
+                        source,
+                        "encoding",
+                        f"{source}: line {number} is not UTF-8; read it as Windows-1252 "
+                        "(JSON Lines must be UTF-8: re-save the file as UTF-8)",
+                        line=number,
+                    )
+                )
+            record = _jsonl_record(line, number, base, source, file_id, opts, notes)
             base += len(line)
             if record is not None:
                 found = True
@@ -382,7 +550,13 @@ def _read_jsonl(path: Path, file_id: str, max_bytes: int) -> Iterator[Document |
 
 
 def _jsonl_record(
-    line: str, number: int, base: int, source: str, file_id: str
+    line: str,
+    number: int,
+    base: int,
+    source: str,
+    file_id: str,
+    opts: _Options,
+    notes: list[Note],
 ) -> Document | Skipped | None:
     if not line.strip():
         return None
@@ -393,7 +567,7 @@ def _jsonl_record(
         return Skipped(
             source,
             "bad-json",
-            f"{where} is not valid JSON ({error.msg} at column {error.colno}); "
+            f"{where} is not valid JSON ({error.msg.removesuffix(' at')} at column {error.colno}); "
             "write one JSON object per line",
             line=number,
         )
@@ -422,10 +596,17 @@ def _jsonl_record(
     # offsets into the line stay right.
     value = LONE_SURROGATE.sub("\ufffd", obj[key])
     ident = obj.get("id")
+    if isinstance(ident, str):
+        ident = CONTROL_CHARS.sub("", LONE_SURROGATE.sub("\ufffd", ident))
     doc_id = f"{file_id}#{ident}" if ident not in (None, "") else f"{file_id}#L{number}"
     meta = _metadata(obj)
+    if bad := _bad_date(obj, meta):
+        notes.append(_date_note(source, f"date {bad}", number))
     if HTML_BLOCK.search(value) or HTML_START.match(value):
+        if (depth := _html_depth(value)) > MAX_HTML_DEPTH:
+            return _too_deep(source, where, depth, number)
         paragraphs, found = _html_paragraphs(value)
+        found.pop(BAD_DATE, None)  # the line's own fields say the date, if any
         for name, found_value in found.items():
             meta.setdefault(name, found_value)
     else:
@@ -438,6 +619,9 @@ def _jsonl_record(
             f"{where} has no article text in {key!r} after cleaning; fill it or drop the line",
             line=number,
         )
+    problem = _check_text(text, source, where, number, opts)
+    if problem is not None:
+        return problem
     chunks = _json_string_chunks(line, key, obj[key])
     return Document(
         id=doc_id,
@@ -445,6 +629,7 @@ def _jsonl_record(
         source=source,
         format="jsonl",
         segments=_compose(segments, chunks, base),
+        notes=tuple(notes),
         **meta,
     )
 
@@ -460,23 +645,325 @@ def _looks_binary(sample: bytes) -> bool:
         return False
     except UnicodeDecodeError:
         pass
-    text = sample.decode("utf-8", errors="replace")
-    odd = text.count("\ufffd") + sum(ch < " " and ch not in "\t\n\r\f\v" for ch in text)
+    text = _decode_bytes(sample)[0]
+    odd = sum(
+        (ch < " " and ch not in "\t\n\r\f\v") or "\x7f" <= ch < "\xa0" or ch == "\ufffd"
+        for ch in text
+    )
     return odd > MAX_UNDECODABLE_SHARE * max(len(text), 1)
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
+def _decode_file(data: bytes, source: str, notes: list[Note]) -> str | Skipped:
+    """The text of a whole file: UTF-8, UTF-16, a charset an HTML page declares, else UTF-8
+    with Windows-1252 for the bytes that are not UTF-8 (noted)."""
+    utf16 = _utf16_encoding(data[:SNIFF_BYTES])
+    if utf16 is not None:
         try:
-            return data.decode(encoding)
+            text = data.decode(utf16)
         except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+            return _binary(source)
+        if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            notes.append(
+                Note(
+                    source,
+                    "encoding",
+                    f"{source}: has no byte order mark but looks like {utf16.upper()}; read it "
+                    "so. Re-save the file as UTF-8 if the text looks wrong",
+                )
+            )
+        return text.removeprefix("\ufeff")
+    if _looks_binary(data[:SNIFF_BYTES]):
+        return _binary(source)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    declared = _declared_charset(data)
+    if declared is not None:
+        try:
+            return data.decode(declared).removeprefix("\ufeff")
+        except (UnicodeDecodeError, LookupError):
+            pass
+    text, fallback = _decode_bytes(data)
+    text = text.removeprefix("\ufeff")
+    utf8_chars = sum(ch >= "\x80" for ch in text) - fallback
+    if utf8_chars <= 0 and _mostly_accented(text):
+        return Skipped(
+            source,
+            "encoding",
+            f"{source}: is not UTF-8, and read as Windows-1252 it is mostly accented letters, "
+            "so it is in another 8-bit encoding (Cyrillic, Greek, ...); re-save it as UTF-8, "
+            "e.g. iconv -f CP1251 -t UTF-8",
+        )
+    if utf8_chars > 0:
+        message = (
+            f"{source}: mixes UTF-8 with {fallback:,} bytes that are not; read those as "
+            "Windows-1252. Re-save the file as UTF-8 if characters look wrong"
+        )
+    else:
+        message = (
+            f"{source}: is not UTF-8; read it as Windows-1252. Re-save the file as UTF-8 if "
+            "characters look wrong"
+        )
+    notes.append(Note(source, "encoding", message))
+    return text
+
+
+def _decode_bytes(data: bytes) -> tuple[str, int]:
+    """UTF-8 where the bytes are UTF-8, Windows-1252 byte by byte where not; and how many bytes
+    were not UTF-8. One character per byte that is not, so a mixed file keeps every UTF-8 part."""
+    try:
+        return data.decode("utf-8"), 0
+    except UnicodeDecodeError:
+        pass
+    return data.decode("utf-8", errors=FALLBACK_ERRORS), _invalid_utf8_bytes(data)
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return "".join(CP1252_CHARS[b] for b in error.object[error.start : error.end]), error.end
+
+
+codecs.register_error(FALLBACK_ERRORS, _cp1252_fallback)
+
+
+def _invalid_utf8_bytes(data: bytes) -> int:
+    """How many bytes of ``data`` are not part of a well-formed UTF-8 character."""
+    high = len(data) - len(data.translate(None, HIGH_BYTES))
+    valid = sum(len(m) for m in UTF8_MULTIBYTE.findall(data))
+    return high - valid
+
+
+def _utf16_encoding(sample: bytes) -> str | None:
+    """``utf-16`` (with a byte order mark) or "utf-16-le"/"utf-16-be" (sniffed), else None."""
+    if sample.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return None  # rare enough to be called binary
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    pairs = len(sample) // 2
+    if pairs < 4:
+        return None
+    even = sample[0 : pairs * 2 : 2].count(0) / pairs
+    odd = sample[1 : pairs * 2 : 2].count(0) / pairs
+    if odd >= UTF16_ZERO_SHARE and even < 0.05:
+        return "utf-16-le"
+    if even >= UTF16_ZERO_SHARE and odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _declared_charset(data: bytes) -> str | None:
+    """The encoding an HTML page (or XML declaration) names near its start, if Python knows it."""
+    match = DECLARED_CHARSET.search(data[:SNIFF_BYTES])
+    if match is None:
+        return None
+    try:
+        name = codecs.lookup((match.group(1) or match.group(2)).decode("ascii")).name
+    except (LookupError, UnicodeDecodeError):
+        return None
+    if name in ("utf-8", "utf-16", "utf-32"):
+        return None  # not true of these bytes, which are not UTF-8
+    # as browsers do: a page that says Latin-1 or ASCII is Windows-1252
+    return "cp1252" if name in ("iso8859-1", "ascii") else name
+
+
+def _mostly_accented(text: str) -> bool:
+    """Letters mostly from Latin-1's accented range: text in another 8-bit code page."""
+    letters = [ch for ch in text[:LANGUAGE_SAMPLE_CHARS] if ch.isalpha()]
+    accented = sum("\xc0" <= ch <= "\xff" for ch in letters)
+    return len(letters) >= MIN_LETTERS and accented > MAX_ACCENTED_SHARE * len(letters)
+
+
+def _binary(source: str) -> Skipped:
+    return Skipped(
+        source,
+        "binary",
+        f"{source}: looks like a binary file, not text; remove it, or convert it to UTF-8 text",
+    )
 
 
 def _char_count(raw: bytes) -> int:
     """Characters in UTF-8 bytes, without decoding them."""
     return len(raw.translate(None, UTF8_CONTINUATION))
+
+
+# -- what the text says: its size and language ---------------------------------------------------
+
+
+def _check_text(
+    text: str, source: str, where: str, line: int | None, opts: _Options
+) -> Skipped | None:
+    """A reason to skip an article's clean text: too long to parse, or not in a language read."""
+    if len(text) > opts.max_chars:
+        return Skipped(
+            source,
+            "too-large",
+            f"{where}: article text is {len(text):,} characters, over the {opts.max_chars:,} "
+            "the parser takes at once; split it into several articles",
+            line=line,
+        )
+    if opts.languages is None:
+        return None
+    found = detect_language(text)
+    if found is None or found.code in opts.languages or found.script in opts.languages:
+        return None
+    wanted = ", ".join(sorted(opts.languages))
+    how = "--allow-language {} and a --model that reads it".format(
+        "any" if found.code == "und" else found.code
+    )
+    if found.model:
+        how = f"--model {found.model}, or {how}"
+    return Skipped(
+        source,
+        "language",
+        f"{where}: text seems to be {found.name}, not a language the pipeline reads ({wanted}); "
+        f"to read it, build with {how}",
+        line=line,
+    )
+
+
+@dataclass(frozen=True)
+class Language:
+    """What ``detect_language`` found: an ISO 639-1 code, a name, the script."""
+
+    code: str  # "fr"; for a script shared by many languages, the most common one ("ru")
+    name: str  # "French", "Cyrillic script (Russian, Ukrainian, ...)"
+    script: str  # "latin", "cyrillic", ...
+    model: str | None = None  # a spaCy pipeline that reads it, if there is one
+
+
+# spaCy's trained pipelines are named after their language: fr_core_news_sm, xx_ent_wiki_sm
+MODEL_LANGUAGE = re.compile(
+    r"(ca|da|de|el|en|es|fi|fr|hr|it|ja|ko|lt|mk|nb|nl|pl|pt|ro|ru|sl|sv|uk|xx|zh)[_-]"
+)
+LANGUAGE_SAMPLE_CHARS = 5_000  # the start of an article (~800 words) tells its language
+MIN_LETTERS = 40  # fewer letters than this: too short to tell
+MIN_WORDS = 20
+MIN_ENGLISH_SHARE = 0.08  # English news prose has ~25-40% of its words in FUNCTION_WORDS["en"]
+MIN_OTHER_SHARE = 0.12
+LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
+LATIN_WORD = re.compile(r"[a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]+")
+# Unicode blocks of the scripts told apart (a few punctuation marks in them count too)
+SCRIPT_PATTERNS = {
+    script: re.compile(f"[{ranges}]")
+    for script, ranges in {
+        "greek": "\u0370-\u03ff\u1f00-\u1fff",
+        "cyrillic": "\u0400-\u052f",
+        "armenian": "\u0530-\u058f",
+        "hebrew": "\u0590-\u05ff",
+        "arabic": "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefe",
+        "devanagari": "\u0900-\u097f",
+        "bengali": "\u0980-\u09ff",
+        "tamil": "\u0b80-\u0bff",
+        "thai": "\u0e00-\u0e7f",
+        "georgian": "\u10a0-\u10ff",
+        "hangul": "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af",
+        "kana": "\u3040-\u30ff",
+        "han": "\u3400-\u4dbf\u4e00-\u9fff",
+    }.items()
+}
+SCRIPT_LANGUAGES = {
+    "greek": Language("el", "Greek", "greek", "el_core_news_sm"),
+    "cyrillic": Language("ru", "Russian or another language in Cyrillic", "cyrillic",
+                         "ru_core_news_sm"),
+    "armenian": Language("hy", "Armenian", "armenian"),
+    "hebrew": Language("he", "Hebrew", "hebrew"),
+    "arabic": Language("ar", "Arabic or another language in Arabic script", "arabic"),
+    "devanagari": Language("hi", "Hindi or another language in Devanagari", "devanagari"),
+    "bengali": Language("bn", "Bengali", "bengali"),
+    "tamil": Language("ta", "Tamil", "tamil"),
+    "thai": Language("th", "Thai", "thai"),
+    "georgian": Language("ka", "Georgian", "georgian"),
+    "hangul": Language("ko", "Korean", "hangul", "ko_core_news_sm"),
+    "kana": Language("ja", "Japanese", "kana", "ja_core_news_sm"),
+    "han": Language("zh", "Chinese", "han", "zh_core_web_sm"),
+    "other": Language("und", "in a script kg does not know", "other"),
+}
+# Cyrillic languages told apart by letters the others lack
+CYRILLIC_MARKERS = (
+    (re.compile("[\u0456\u0457\u0454\u0491]"), Language("uk", "Ukrainian", "cyrillic", "uk_core_news_sm")),
+    (re.compile("[\u044b\u044d]"), SCRIPT_LANGUAGES["cyrillic"]),
+    (re.compile("[\u0458\u0459\u045a\u045f]"), Language("sr", "Serbian or Macedonian", "cyrillic",
+                                                       "mk_core_news_sm")),
+)
+LATIN_LANGUAGES = {
+    "en": Language("en", "English", "latin", "en_core_web_sm"),
+    "fr": Language("fr", "French", "latin", "fr_core_news_sm"),
+    "es": Language("es", "Spanish", "latin", "es_core_news_sm"),
+    "de": Language("de", "German", "latin", "de_core_news_sm"),
+    "it": Language("it", "Italian", "latin", "it_core_news_sm"),
+    "pt": Language("pt", "Portuguese", "latin", "pt_core_news_sm"),
+    "nl": Language("nl", "Dutch", "latin", "nl_core_news_sm"),
+    "sv": Language("sv", "Swedish", "latin", "sv_core_news_sm"),
+    "pl": Language("pl", "Polish", "latin", "pl_core_news_sm"),
+}
+# The commonest words of each language, less those that are English words too (or initials),
+# so names and English text do not pass for another language, nor the reverse.
+FUNCTION_WORDS = {
+    code: frozenset(words.split())
+    for code, words in {
+        "en": "the of and to that with for said by from were has have had which this his her it be "
+        "are at will would not but or they he she its their been who after also than into about "
+        "more over",
+        "fr": "le la les des du de et est une un dans qui que sur pas au aux avec ce cette il elle "
+        "sont été ont mais ses leur où selon l qu en",
+        "es": "el la los las del de y en un una por para es se su sus como más pero fue este esta "
+        "sobre entre según que",
+        "de": "der das und ist nicht mit von dem des ein eine einer zu auf für sich auch es im sie "
+        "er wird werden wurde haben nach bei aus dass zum zur über",
+        "it": "il la gli le di del della delle dei è che un una sono da nel nella alla si anche più",
+        "pt": "os de da das que uma em na nos para não por se mais foi ao pelo pela seu sua também",
+        "nl": "de het een en dat niet op te met voor zijn aan om ook als bij werd wordt naar heeft "
+        "hij zij maar",
+        "sv": "och att det som en på är av för med har de inte om ett sig från vid",
+        "pl": "na że się nie jest jak przez od za dla oraz jego jej być został",
+    }.items()
+}
+
+
+def detect_language(text: str) -> Language | None:
+    """A cheap guess at the language of ``text``; None when it is too short to tell, or in
+    Latin script but in a language this does not know (such text is read, not skipped).
+
+    The script by Unicode blocks; among Latin-script languages, by the share of each one's
+    commonest function words. No model, no network.
+
+    >>> detect_language("Le président a dit que la France et le Kenya ont signé un accord "
+    ...                 "sur les données des satellites, selon un communiqué publié lundi.").name
+    'French'
+    """
+    sample = text[:LANGUAGE_SAMPLE_CHARS]
+    letters = sum(ch.isalpha() for ch in sample)
+    if letters < MIN_LETTERS:
+        return None
+    latin = len(LATIN_LETTER.findall(sample))
+    if 2 * latin < letters:  # mostly another script: the commonest one decides
+        counts = {script: len(pattern.findall(sample)) for script, pattern in SCRIPT_PATTERNS.items()}
+        script = max(counts, key=lambda s: counts[s])
+        if counts[script] < (letters - latin) / 2:
+            return SCRIPT_LANGUAGES["other"]
+        if script == "han" and counts["kana"] > 0.1 * counts["han"]:
+            script = "kana"
+        if script == "cyrillic":
+            for marker, language in CYRILLIC_MARKERS:
+                if len(marker.findall(sample)) > 0.005 * counts[script]:
+                    return language
+        return SCRIPT_LANGUAGES[script]
+    words = LATIN_WORD.findall(sample.lower())
+    if len(words) < MIN_WORDS:
+        return None
+    shares = {
+        code: sum(word in vocabulary for word in words) / len(words)
+        for code, vocabulary in FUNCTION_WORDS.items()
+    }
+    english = shares.pop("en")
+    if english >= MIN_ENGLISH_SHARE:
+        return LATIN_LANGUAGES["en"]
+    best = max(shares, key=lambda code: shares[code])
+    if shares[best] < max(MIN_OTHER_SHARE, 2 * english):
+        return None
+    return LATIN_LANGUAGES[best]
 
 
 def _front_matter(text: str, source: str) -> tuple[Mapping[object, object], int] | Skipped | None:
@@ -537,7 +1024,7 @@ def _load_yaml(block: str) -> object:
 
 
 def _one_line(message: str) -> str:
-    return " ".join(message.split())
+    return " ".join(CONTROL_CHARS.sub("", message).split())
 
 
 def _metadata(fields: Mapping[object, object]) -> dict[str, object]:
@@ -551,7 +1038,7 @@ def _metadata(fields: Mapping[object, object]) -> dict[str, object]:
                 return value
         return None
 
-    dates = (lowered.get(key) for key in ("date", "published", "pubdate"))
+    dates = (lowered.get(key) for key in DATE_KEYS)
     meta: dict[str, object] = {
         "title": first("title"),
         "date": next((d for d in map(_iso_date, dates) if d), None),
@@ -565,12 +1052,37 @@ def _metadata(fields: Mapping[object, object]) -> dict[str, object]:
     return {key: value for key, value in meta.items() if value}
 
 
+def _bad_date(fields: Mapping[object, object], meta: Mapping[str, object]) -> str | None:
+    """The date value, quoted, when ``fields`` give a date but none that could be read."""
+    if "date" in meta:
+        return None
+    lowered = {str(key).lower(): value for key, value in fields.items()}
+    given = [lowered[key] for key in DATE_KEYS if lowered.get(key) not in (None, "")]
+    return _quote(given[0]) if given else None
+
+
+def _quote(value: object) -> str:
+    text = _one_line(str(value))
+    return repr(text if len(text) <= MAX_NOTE_VALUE else text[: MAX_NOTE_VALUE - 1] + "…")
+
+
+def _date_note(source: str, what: str, line: int | None = None) -> Note:
+    where = f"{source}: line {line}:" if line is not None else f"{source}:"
+    return Note(
+        source,
+        "bad-date",
+        f"{where} {what} is not a date kg can read, so the article has no date; "
+        "write it as YYYY-MM-DD (ISO 8601) or as in an e-mail header",
+        line=line,
+    )
+
+
 def _scalar(value: object) -> str | None:
     if value is None or isinstance(value, list | dict | tuple | set):
         return None
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).strip() or None
+    return CONTROL_CHARS.sub("", LONE_SURROGATE.sub("\ufffd", str(value))).strip() or None
 
 
 def _keywords(*values: object) -> tuple[str, ...]:
@@ -761,6 +1273,33 @@ def _html_paragraphs(source: str) -> tuple[list[Paragraph], dict[str, object]]:
     return paragraphs, _html_metadata(tree)
 
 
+def _html_depth(source: str) -> int:
+    """How deep elements nest, counting open tags less closed ones (stops past the limit)."""
+    depth = deepest = 0
+    for match in HTML_MARKUP.finditer(source):
+        if match.group(1) is not None or source[match.start() + 1] in "!?":
+            continue  # a comment, declaration or raw-text element: no nesting inside
+        tag = TAG_NAME.match(match.group())
+        if tag is None or tag.group(2).lower() in UNNESTED_TAGS or match.group().endswith("/>"):
+            continue
+        depth = max(depth - 1, 0) if tag.group(1) else depth + 1
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_HTML_DEPTH:
+                break
+    return deepest
+
+
+def _too_deep(source: str, where: str, depth: int, line: int | None) -> Skipped:
+    return Skipped(
+        source,
+        "bad-html",
+        f"{where}: HTML elements nest more than {MAX_HTML_DEPTH:,} deep (unclosed tags?), "
+        "too deep to read quickly; close the tags or save the article's text instead",
+        line=line,
+    )
+
+
 def _children(node: LexborNode) -> list[LexborNode]:
     children = []
     child = node.child
@@ -892,6 +1431,7 @@ def _html_metadata(tree: LexborHTMLParser) -> dict[str, object]:
         "title": first("og:title", "twitter:title")
         or (_one_line(title_node.text()) if title_node else None),
         "date": next((d for d in map(_iso_date, dates) if d), None),
+        BAD_DATE: next((_quote(d) for d in dates if d.strip()), None),
         "url": (canonical.attributes.get("href") if canonical else None) or first("og:url"),
         "publisher": first("og:site_name"),
         "keywords": _keywords(
@@ -900,7 +1440,11 @@ def _html_metadata(tree: LexborHTMLParser) -> dict[str, object]:
             *metas.get("news_keywords", []),
         ),
     }
-    return {key: value for key, value in meta.items() if value}
+    return {
+        key: _one_line(value) if isinstance(value, str) and key != BAD_DATE else value
+        for key, value in meta.items()
+        if value
+    }
 
 
 # -- paragraphs to text, offsets ----------------------------------------------------------------
@@ -912,7 +1456,7 @@ def _assemble(paragraphs: list[Paragraph], source: str) -> tuple[str, tuple[Segm
     segments: list[Segment] = []
     pos = 0
     for paragraph in paragraphs:
-        pieces = _tidy(paragraph)
+        pieces = _cut_symbol_runs(_tidy(paragraph))
         text = "".join(piece[0] for piece in pieces)
         if not text or _is_boilerplate(text) or _is_teaser(text) or _is_link_only(pieces):
             continue
@@ -931,7 +1475,7 @@ def _tidy(pieces: Paragraph) -> Paragraph:
     out: Paragraph = []
     pending = False  # a whitespace run waits to become a space before the next word
     space_offset: int | None = None
-    for text, offset, link in pieces:
+    for text, offset, link in _without_controls(pieces):
         pos = 0
         for match in [*WHITESPACE.finditer(text), None]:
             stop = match.start() if match else len(text)
@@ -946,6 +1490,53 @@ def _tidy(pieces: Paragraph) -> Paragraph:
                 space_offset = offset + match.start() if exact else None
                 pos = match.end()
     return out
+
+
+def _cut_symbol_runs(pieces: Paragraph) -> Paragraph:
+    """Runs of symbols ("______", "!!!!!!", emoji, stacked accents) cut to their first few:
+    spaCy's tokenizer splits such a run one character at a time, in time quadratic in its
+    length (10,000 underscores take seconds, a megabyte days), and they are never prose."""
+    text = "".join(piece[0] for piece in pieces)
+    cuts = [(m.start() + SYMBOL_RUN_KEEP, m.end()) for m in SYMBOL_RUN.finditer(text)]
+    if not cuts:
+        return pieces
+    out: Paragraph = []
+    index = 0
+    pos = 0  # where the current piece starts in text
+    for piece, offset, link in pieces:
+        end = pos + len(piece)
+        keep = pos  # the next character of this piece not yet kept or cut
+        while index < len(cuts) and cuts[index][0] < end:
+            a, b = cuts[index]
+            if a > keep:
+                out.append(_sub_piece(piece, offset, link, keep - pos, a - pos))
+            keep = max(keep, b)
+            if b > end:
+                break  # the run goes on into the next piece
+            index += 1
+        if keep < end:
+            out.append(_sub_piece(piece, offset, link, keep - pos, len(piece)))
+        pos = end
+    return out
+
+
+def _sub_piece(piece: str, offset: int | None, link: bool, start: int, stop: int) -> Piece:
+    return piece[start:stop], None if offset is None else offset + start, link
+
+
+def _without_controls(pieces: Paragraph) -> Iterator[Piece]:
+    """The pieces with control characters cut out, each part keeping its own offset."""
+    for text, offset, link in pieces:
+        if not CONTROL_CHARS.search(text):
+            yield text, offset, link
+            continue
+        pos = 0
+        for match in [*CONTROL_CHARS.finditer(text), None]:
+            stop = match.start() if match else len(text)
+            if stop > pos:
+                yield text[pos:stop], None if offset is None else offset + pos, link
+            if match:
+                pos = match.end()
 
 
 def _is_boilerplate(text: str) -> bool:

@@ -5,7 +5,18 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-__all__ = ["Document", "Skipped", "Mention", "Candidate", "Rejected", "Evidence"]
+__all__ = ["Document", "Note", "Skipped", "Mention", "Candidate", "Rejected", "Evidence"]
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something the reader fixed or dropped in an article it still read (an encoding it guessed,
+    a date it could not parse): worth telling the user, not a reason to skip the article."""
+
+    source: str
+    reason: str  # short key for counting: "encoding", "bad-date", ...
+    message: str  # one line: what, which file (and line), what was done, how to avoid it
+    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +40,7 @@ class Document:
     publisher: str | None = None
     keywords: tuple[str, ...] = ()
     segments: tuple[tuple[int, int, int], ...] = field(default=(), repr=False)
+    notes: tuple[Note, ...] = ()  # what the reader had to guess or drop; the article was read
 
     def source_offset(self, i: int) -> int:
         """The source position of clean-text position ``i`` (nearest segment start if between)."""

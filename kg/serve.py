@@ -506,6 +506,13 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "kg-sparql/1"
     protocol_version = "HTTP/1.1"
@@ -534,7 +541,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- methods
 
+    def _host_ok(self) -> bool:
+        """Refuse requests that name another host (a DNS-rebinding page in a browser) while
+        the server listens on this machine only."""
+        hosts = self.headers.get_all("Host") or []
+        bound = str(self.server.server_address[0])
+        if not _is_loopback(bound) or not hosts:
+            return True
+        host = hosts[0] if len(hosts) == 1 else ", ".join(hosts)  # two Host headers: refused
+        name = urllib.parse.urlsplit("//" + host).hostname or "" if len(hosts) == 1 else ""
+        if name == "localhost" or _is_loopback(name) or name == bound.strip("[]"):
+            return True
+        self._send(_text(403, f"Host {host!r} is not this server; it answers requests for "
+                              "localhost or 127.0.0.1 only (use those names in the URL)"))
+        return False
+
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        if not self._host_ok():
+            return
         url = urllib.parse.urlsplit(self.path)
         if url.path == "/":
             csp = ("Content-Security-Policy",
@@ -553,6 +577,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_HEAD = do_GET
 
     def do_POST(self) -> None:  # noqa: N802
+        if not self._host_ok():
+            return
         url = urllib.parse.urlsplit(self.path)
         if url.path != SPARQL_PATH:
             self._send(_text(404, f"POST goes to {SPARQL_PATH}"))

@@ -14,21 +14,22 @@ from pathlib import Path
 import pyoxigraph as ox
 from oxrdflib._converter import from_ox, from_ox_graph_name, to_ox_quad_pattern
 from oxrdflib.store import OxigraphStore
-from rdflib import RDF, RDFS, SKOS, XSD, BNode, Dataset, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, XSD, BNode, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.namespace import DCTERMS
+from rdflib.query import Result
 from rdflib.term import Node
 
 from kg.errors import KGError, OutputError
 from kg.export import FORMATS, export, write_atomic
-from kg.graph import PREFIXES, new_dataset
+from kg.graph import PREFIXES, new_dataset, safe_iri
 from kg.ontology import KGO, Ontology
 from kg.records import Document
 from kg.resolve import Entity
 
-__all__ = ["CONTENT_HASH", "StoreError", "StoreLockedError", "content_hash", "document_ids",
-           "documents", "export_store", "known_entities", "open_graph", "open_store",
-           "remove_document", "remove_documents", "remove_from_store", "store_documents",
-           "stored_hashes", "to_dataset"]
+__all__ = ["CONTENT_HASH", "KnownEntities", "StoreError", "StoreLockedError", "content_hash",
+           "document_ids", "documents", "export_store", "known_entities", "open_graph",
+           "open_store", "oxigraph_answers", "remove_document", "remove_documents",
+           "remove_from_store", "store_documents", "stored_hashes", "to_dataset", "write_graph"]
 
 # the document node's hash of what went into its graph: same hash, same graph, nothing to do
 CONTENT_HASH = KGO.contentHash
@@ -36,9 +37,9 @@ _XSD_STRING = str(XSD.string)
 _LABEL, _ALT, _TYPE = (ox.NamedNode(str(t)) for t in (RDFS.label, SKOS.altLabel, RDF.type))
 _IDENTIFIER, _HASH = ox.NamedNode(str(DCTERMS.identifier)), ox.NamedNode(str(CONTENT_HASH))
 _PREFIXES = {p: str(ns) for p, ns in PREFIXES.items()}
-# formats pyoxigraph writes straight from the store; the others go through rdflib
-_OX_FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
-               ".ttl": ox.RdfFormat.TURTLE, ".trig": ox.RdfFormat.TRIG}
+# formats written from the store's N-Quads dump (kg.export.serialize_nquads); the others go
+# through rdflib
+_OX_FORMATS = (".nt", ".nq", ".ttl", ".trig")
 
 
 class StoreError(KGError):
@@ -57,7 +58,17 @@ def open_store(path: str | os.PathLike, *, create: bool = True) -> ox.Store:
     The store is exclusive: while one process has it open (a build, a query, a server),
     opening it again raises StoreLockedError. It is closed when the returned object is
     garbage-collected (CPython: when the last reference goes).
+
+    An ``http://`` or ``https://`` URL opens a SPARQL 1.1 server instead (kg.remote.RemoteStore).
     """
+    from kg.remote import is_url
+
+    if is_url(path):
+        from kg.remote import RemoteStore
+
+        return RemoteStore(path)
+    if re.match(r"^https?:/[^/]", str(path)):
+        raise StoreError(f"{path}: a URL turned into a path (its '//' was lost); pass it as a str")
     path = Path(path)
     if not create and not (path / "CURRENT").is_file():
         raise StoreError(f"{path}: no kg store there; build one with 'kg build PATH... --store {path}'")
@@ -76,14 +87,8 @@ def open_store(path: str | os.PathLike, *, create: bool = True) -> ox.Store:
 # --- writing -----------------------------------------------------------------------------------
 
 def _iri(value: str) -> ox.NamedNode:
-    try:
-        return ox.NamedNode(value)
-    except ValueError:
-        # a URL from front matter may hold characters IRIs forbid ("|", "{", a stray "%"):
-        # percent-encode them, as a browser would, rather than lose the article
-        fixed = re.sub(r'[\x00-\x20<>"{}|\\^`]|%(?![0-9A-Fa-f]{2})',
-                       lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), value)
-        return ox.NamedNode(fixed)
+    # a URL from front matter may hold characters IRIs forbid: percent-encoded (kg.graph)
+    return ox.NamedNode(safe_iri(value))
 
 
 def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -120,34 +125,58 @@ def store_documents(store: ox.Store, quads_by_doc: Mapping[str, Iterable[tuple]]
     """Replace each article's named graph with its quads, one transaction per article.
 
     ``quads_by_doc`` maps a document graph IRI to its (s, p, o, g) quads (rdflib terms, every
-    g the graph IRI). Each article is written by one SPARQL update, ``DROP SILENT GRAPH <g> ;
-    INSERT DATA { GRAPH <g> { ... } }``, which Oxigraph runs in one storage transaction: if
-    the process dies during it, the store keeps the article's previous graph (or none).
-    An empty list of quads removes the article. Returns how many quads were written.
+    g the graph IRI). Each article is written by ``write_graph`` (one transaction: if the
+    process dies during it, the store keeps the article's previous graph, or none). An empty
+    list of quads removes the article. Returns how many quads were written.
     """
     items = quads_by_doc.items() if isinstance(quads_by_doc, Mapping) else quads_by_doc
     total = 0
     for graph, quads in items:
         g = ox.NamedNode(str(graph))
-        lines = []
+        triples = []
         for s, p, o, qg in quads:
             if str(qg) != g.value:
                 raise ValueError(f"quad for graph {qg} given with the article graph {g.value}")
             try:
-                lines.append(f"{_ox(s)} {_ox(p)} {_ox(o)} .")
+                triples.append(f"{_ox(s)} {_ox(p)} {_ox(o)}")
             except ValueError as exc:
                 raise StoreError(f"{g.value}: cannot store {s} {p} {o} ({exc})") from exc
-        update = f"DROP SILENT GRAPH {g} ;\n"
-        if lines:
-            update += f"INSERT DATA {{ GRAPH {g} {{\n" + "\n".join(lines) + "\n} }"
-        try:
-            store.update(update)
-        except (OSError, RuntimeError, SyntaxError) as exc:
-            raise StoreError(f"cannot write the graph of {g.value} to the store ({exc})") from exc
-        total += len(lines)
+        n = write_graph(store, g.value, triples, mode="replace")
+        total += n
         if on_stored is not None:
-            on_stored(g.value, len(lines))
+            on_stored(g.value, n)
     return total
+
+
+def write_graph(store: ox.Store, graph: str, triples: Iterable[str], *, mode: str = "replace") -> int:
+    """Write one article's named graph in one transaction; returns how many triples were given.
+
+    ``triples`` are ``"<s> <p> <o>"`` statements in N-Triples syntax (kg.graph.GraphPart).
+    ``mode`` "new": the graph is not in the store yet, so the text is loaded as it is (the
+    fastest way in); "replace": the graph's old content goes, in the same transaction
+    (``DROP SILENT GRAPH <g> ; INSERT DATA {...}``); "add": the triples join the graph and
+    its ``kgo:contentHash`` is replaced by the one given (two inputs with one identifier).
+    """
+    triples = list(triples)
+    if not isinstance(store, ox.Store):  # a SPARQL server (kg.remote): writes go in batches
+        return store.write_graph(graph, triples, mode=mode)
+    g = f"<{graph}>"
+    try:
+        if mode == "new":
+            if triples:
+                data = f" {g} .\n".join(triples) + f" {g} .\n"
+                store.load(input=data.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        elif mode in ("replace", "add"):
+            update = (f"DROP SILENT GRAPH {g} ;\n" if mode == "replace" else
+                      f"DELETE WHERE {{ GRAPH {g} {{ {g} <{CONTENT_HASH}> ?h }} }} ;\n")
+            if triples:
+                update += f"INSERT DATA {{ GRAPH {g} {{\n" + " .\n".join(triples) + "\n} }"
+            store.update(update)
+        else:
+            raise ValueError(f"unknown mode {mode!r}; use new, replace or add")
+    except (OSError, RuntimeError, SyntaxError) as exc:
+        raise StoreError(f"cannot write the graph of {graph} to the store ({exc})") from exc
+    return len(triples)
 
 
 def content_hash(doc: Document, fingerprint: str = "") -> str:
@@ -183,11 +212,6 @@ def stored_hashes(store: ox.Store) -> dict[str, str]:
             if isinstance(q.graph_name, ox.NamedNode) and q.subject == q.graph_name}
 
 
-def _graph_name(q: ox.Quad) -> str:
-    g = q.graph_name
-    return "" if isinstance(g, ox.DefaultGraph) else g.value
-
-
 def known_entities(store: ox.Store, ontology: Ontology, exclude: Iterable[str] = ()) -> list[Entity]:
     """The entities the store's article graphs name, for ``resolve(..., known=...)``.
 
@@ -196,31 +220,68 @@ def known_entities(store: ox.Store, ontology: Ontology, exclude: Iterable[str] =
     ontology class most graphs type it with. Graphs in ``exclude`` (those about to be
     replaced) are not read.
     """
-    skip = set(map(str, exclude))
-    labels: dict[str, Counter] = defaultdict(Counter)
-    alts: dict[str, set[str]] = defaultdict(set)
-    types: dict[str, Counter] = defaultdict(Counter)
-    for q in store.quads_for_pattern(None, _LABEL, None, None):
-        if _graph_name(q) not in skip and isinstance(q.subject, ox.NamedNode):
-            labels[q.subject.value][q.object.value] += 1
-    for q in store.quads_for_pattern(None, _ALT, None, None):
-        if _graph_name(q) not in skip and q.subject.value in labels:
-            alts[q.subject.value].add(q.object.value)
-    class_of = {c.iri: name for name, c in ontology.classes.items()}
-    for q in store.quads_for_pattern(None, _TYPE, None, None):
-        if _graph_name(q) not in skip and q.subject.value in labels:
-            name = class_of.get(q.object.value)
-            if name is not None:
-                types[q.subject.value][name] += 1
-    out = []
-    for iri, counts in sorted(labels.items()):
-        if not types[iri]:
-            continue  # typed with a class this ontology lacks: let the mentions decide
-        label = min(counts, key=lambda s: (-counts[s], s))
-        cls = min(types[iri], key=lambda c: (-types[iri][c], c))
-        aliases = (set(counts) | alts[iri]) - {label}
-        out.append(Entity(iri, label, cls, tuple(sorted(aliases, key=str.casefold))))
-    return out
+    return KnownEntities(store, ontology).entities(exclude)
+
+
+class KnownEntities:
+    """``known_entities`` kept up to date as a build writes graphs, without re-reading the store.
+
+    The counts behind it (graphs giving each label, alias and class of each entity) are read
+    once; ``update(graph, sign)`` adds or takes away one graph's share (read back from the
+    store: a handful of indexed lookups), so a streaming build resolves every batch against
+    the whole store at a cost that does not grow with it.
+    """
+
+    def __init__(self, store: ox.Store, ontology: Ontology) -> None:
+        self.store = store
+        self.class_of = {c.iri: name for name, c in ontology.classes.items()}
+        self.labels: dict[str, Counter] = defaultdict(Counter)
+        self.alts: dict[str, Counter] = defaultdict(Counter)
+        self.types: dict[str, Counter] = defaultdict(Counter)
+        self._count(None, 1)
+
+    def _count(self, graph: ox.NamedNode | None, sign: int) -> None:
+        for pred, table in ((_LABEL, self.labels), (_ALT, self.alts), (_TYPE, self.types)):
+            for q in self.store.quads_for_pattern(None, pred, None, graph):
+                if pred is _LABEL and not isinstance(q.subject, ox.NamedNode):
+                    continue
+                if pred is _TYPE:
+                    value = self.class_of.get(q.object.value)
+                    if value is None:
+                        continue
+                else:
+                    value = q.object.value
+                counter = table[q.subject.value]
+                counter[value] += sign
+                if counter[value] <= 0:
+                    del counter[value]
+                    if not counter:
+                        del table[q.subject.value]
+
+    def update(self, graph: str, sign: int = 1) -> None:
+        """Count (``sign`` 1) or discount (-1) what graph ``graph`` in the store says."""
+        self._count(ox.NamedNode(graph), sign)
+
+    def entities(self, exclude: Iterable[str] = ()) -> list[Entity]:
+        """The entities, as ``known_entities`` gives them, leaving out graphs ``exclude``."""
+        skip = sorted(set(map(str, exclude)))
+        for g in skip:
+            self.update(g, -1)
+        try:
+            out = []
+            for iri, counts in sorted(self.labels.items()):
+                types = self.types.get(iri)
+                if not types:
+                    continue  # typed with a class this ontology lacks: let the mentions decide
+                label = min(counts, key=lambda s: (-counts[s], s))
+                cls = min(types, key=lambda c: (-types[c], c))
+                aliases = (set(counts) | set(self.alts.get(iri, ()))) - {label}
+                out.append(Entity(iri, label, cls,
+                                  tuple(sorted(aliases, key=lambda a: (a.casefold(), a)))))
+            return out
+        finally:
+            for g in skip:
+                self.update(g, 1)
 
 
 def to_dataset(store: ox.Store) -> Dataset:
@@ -285,22 +346,13 @@ def remove_document(store: ox.Store, doc_id: str) -> str:
 
 # --- exporting ---------------------------------------------------------------------------------
 
-def _sorted_lines(data: bytes) -> bytes:
-    lines = sorted(set(data.splitlines()) - {b""})
-    return b"\n".join(lines) + b"\n" if lines else b""
-
-
-def _term_key(t) -> str:
-    return str(t)
-
-
 def export_store(store: ox.Store, path: str | os.PathLike) -> Path:
     """Write the whole store to ``path``, the format by suffix (kg.export.FORMATS), atomically.
 
-    .nt and .nq: pyoxigraph's writer, lines sorted (byte-identical to ``kg build -o`` for the
-    same quads). .ttl (the union of the article graphs) and .trig: pyoxigraph's writer fed
-    triples/quads sorted by their N-Triples form, so the bytes do not depend on the store's
-    history. .jsonld and .rdf: through rdflib (kg.export) from an in-memory copy.
+    .nt, .nq, .ttl (the union of the article graphs) and .trig: each graph dumped by Oxigraph
+    (in Rust), then sorted as text as ``kg.export.serialize_nquads`` sorts it — the writer
+    ``kg build -o`` uses, so the bytes depend on the quads only, not on the store's history,
+    and equal a build's. .jsonld and .rdf: through rdflib (kg.export) from an in-memory copy.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -309,34 +361,58 @@ def export_store(store: ox.Store, path: str | os.PathLike) -> Path:
                           f"{', '.join(sorted(FORMATS))}")
     if suffix not in _OX_FORMATS:
         return export(to_dataset(store), path)
-    fmt = _OX_FORMATS[suffix]
-    if suffix == ".nq":
-        data = _sorted_lines(store.dump(format=fmt))
-    elif suffix == ".nt":
-        data = _sorted_lines(ox.serialize((q.triple for q in store), format=fmt))
-    elif suffix == ".ttl":
-        triples = sorted({q.triple for q in store}, key=lambda t: (
-            _term_key(t.subject), _term_key(t.predicate), _term_key(t.object)))
-        data = ox.serialize(triples, format=fmt, prefixes=_PREFIXES)
-    else:
-        quads = sorted(store, key=lambda q: (_term_key(q.graph_name), _term_key(q.subject),
-                                            _term_key(q.predicate), _term_key(q.object)))
-        data = ox.serialize(quads, format=fmt, prefixes=_PREFIXES)
+    nt = ox.RdfFormat.N_TRIPLES
+    default = store.dump(format=nt, from_graph=ox.DefaultGraph())
+    graphs = sorted(f"<{g.value}>" for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    if suffix in (".nt", ".ttl"):
+        lines = set(default.split(b"\n"))
+        for g in graphs:
+            lines.update(store.dump(format=nt, from_graph=ox.NamedNode(g[1:-1])).split(b"\n"))
+        lines.discard(b"")
+        data = b"\n".join(sorted(lines)) + b"\n" if lines else b""
+        del lines
+        if suffix == ".ttl":
+            data = ox.serialize(ox.parse(data, format=nt), format=ox.RdfFormat.TURTLE,
+                                prefixes=_PREFIXES)
+    elif suffix == ".nq":
+        lines = set(default.split(b"\n"))
+        for g in graphs:
+            chunk = store.dump(format=nt, from_graph=ox.NamedNode(g[1:-1]))
+            # a line ends " .\n" only at its end (N-Triples escapes newlines in literals)
+            lines.update(chunk.replace(b" .\n", f" {g} .\n".encode()).split(b"\n"))
+        lines.discard(b"")
+        data = b"\n".join(sorted(lines)) + b"\n" if lines else b""
+    else:  # .trig: graph by graph (the default graph first), each sorted
+        parts = []
+        for g, chunk in [("", default)] + [(g, store.dump(format=nt, from_graph=ox.NamedNode(
+                g[1:-1]))) for g in graphs]:
+            lines = sorted(set(chunk.split(b"\n")) - {b""})
+            if g:
+                lines = [line[:-2] + f" {g} .".encode() for line in lines]
+            parts.extend(lines)
+        data = ox.serialize(ox.parse(b"\n".join(parts) + b"\n", format=ox.RdfFormat.N_QUADS),
+                            format=ox.RdfFormat.TRIG, prefixes=_PREFIXES)
     write_atomic(path, data)
     return path
 
 
 # --- the graph every reading command uses ------------------------------------------------------
 
-def open_graph(graph: str | os.PathLike | None = None, store: str | os.PathLike | None = None
-               ) -> Dataset:
-    """The graph to read: a graph file (``--graph FILE``) or a store (``--store DIR``), exactly one.
+def open_graph(graph: str | os.PathLike | None = None, store: str | os.PathLike | None = None,
+               *, engine: str = "auto") -> Dataset:
+    """The graph to read: a graph file (``--graph FILE``) or a store (``--store DIR`` or a
+    SPARQL server's URL, see ``kg.remote.open_for_reading``), exactly one.
 
     Both give an rdflib Dataset whose SPARQL and triple patterns see the union of the
-    article graphs, with kg's prefixes bound. A store is read in place (SPARQL text runs in
-    Oxigraph, nothing is copied) and stays locked until the Dataset is closed (``with
-    contextlib.closing(open_graph(...)) as ds:``) or garbage-collected.
+    article graphs, with kg's prefixes bound. A store is read in place and stays locked
+    until the Dataset is closed (``with contextlib.closing(open_graph(...)) as ds:``) or
+    garbage-collected. On a local store, ``engine`` "auto" runs a SPARQL query in Oxigraph,
+    on an in-memory copy of the union made at the first such query, when its answer there is
+    the same as rdflib's (see ``oxigraph_plan``), else in rdflib's engine; "rdflib" always
+    uses rdflib's.
     """
+    if engine not in ("auto", "rdflib"):
+        raise ValueError(f"unknown engine {engine!r}; use auto or rdflib")
     if (graph is None) == (store is None):
         raise KGError("give exactly one of --graph FILE (a graph file written by 'kg build -o') "
                       "or --store DIR (a store written by 'kg build --store')")
@@ -344,7 +420,13 @@ def open_graph(graph: str | os.PathLike | None = None, store: str | os.PathLike 
         from kg.export import load_graph
 
         return load_graph(graph)
-    ds = Dataset(store=_PlainLiteralStore(store=open_store(store, create=False)), default_union=True)
+    from kg.remote import is_url, open_for_reading
+
+    # a SPARQL server (kg.remote): copied into memory when small, else read in place
+    db = open_for_reading(store) if is_url(store) else open_store(store, create=False)
+    inner = _PlainLiteralStore(store=db)
+    inner.use_oxigraph = engine == "auto"
+    ds = Dataset(store=inner, default_union=True)
     for p, ns in PREFIXES.items():
         ds.bind(p, ns, override=True, replace=True)
     return ds
@@ -391,11 +473,231 @@ class _PlainLiteralStore(OxigraphStore):
         for t in default:
             yield t, [ox.DefaultGraph()]
 
-    def query(self, *args, **kwargs):
-        # Oxigraph evaluates the union of the article graphs as a bag (Kenya typed in four
-        # articles is four solutions); rdflib's engine over triples() above sees the set, as
-        # with a graph file, so every query answers the same on --graph and --store
-        raise NotImplementedError
+    use_oxigraph = True
+    _union: ox.Store | None = None
+    # named graphs copied into memory per load (bounds the text held at once)
+    UNION_CHUNK = 500
+
+    def union(self) -> ox.Store:
+        """An in-memory Oxigraph store whose default graph is the union of the store's
+        graphs, a set (as rdflib reads it): made on the first query that needs it, dropped
+        on any change made through this object.
+
+        Why a copy: Oxigraph reads the union of the article graphs as a bag (an entity typed
+        in 600 articles is 600 solutions), so, on kg's data, joins on entities multiply (a
+        label and a type: 600 x 600 rows) and counts come out wrong. The copy costs a dump
+        of the store (about 5 s for a million quads) and memory for the distinct triples.
+        """
+        if self._union is None:
+            nt = ox.RdfFormat.N_TRIPLES
+            mem = ox.Store()
+            mem.load(input=self._inner.dump(format=nt, from_graph=ox.DefaultGraph()), format=nt)
+            graphs = [g for g in self._inner.named_graphs() if isinstance(g, ox.NamedNode)]
+            for i in range(0, len(graphs), self.UNION_CHUNK):
+                data = b"".join(self._inner.dump(format=nt, from_graph=g)
+                                for g in graphs[i:i + self.UNION_CHUNK])
+                mem.load(input=data, format=nt)
+            self._union = mem
+        return self._union
+
+    def add(self, *args, **kwargs):
+        self._union = None
+        return super().add(*args, **kwargs)
+
+    def addN(self, *args, **kwargs):  # noqa: N802
+        self._union = None
+        return super().addN(*args, **kwargs)
+
+    def remove(self, *args, **kwargs):
+        self._union = None
+        return super().remove(*args, **kwargs)
+
+    def update(self, *args, **kwargs):
+        self._union = None
+        return super().update(*args, **kwargs)
+
+    def query(self, query, initNs, initBindings, queryGraph, **kwargs):  # noqa: N803
+        # rdflib's engine reads the union of the article graphs through triples() above, a
+        # set, as with a graph file; Oxigraph answers on a copy of that set (union()), the
+        # queries for which the two engines agree (oxigraph_plan), else rdflib does.
+        if not self.use_oxigraph or kwargs or queryGraph != "__UNION__" \
+                or not isinstance(self._inner, ox.Store):
+            raise NotImplementedError
+        from rdflib.plugins.sparql import prepareQuery
+        from rdflib.plugins.sparql.sparql import Query
+
+        if isinstance(query, Query):
+            prepared = query
+        else:
+            try:
+                prepared = prepareQuery(query, initNs=initNs)
+            except Exception:
+                raise NotImplementedError from None  # let rdflib report the error
+        args = getattr(prepared, "_original_args", None)
+        watch = None if args is None else oxigraph_plan(prepared, initBindings)
+        if watch is None:
+            raise NotImplementedError
+        text, ns, base = args
+        if initBindings:
+            text = _substitute(text, {str(k): str(_ox(v)) for k, v in initBindings.items()})
+        prefixes = {**{p: str(n) for p, n in self._namespace_for_prefix.items()},
+                    **{p: str(n) for p, n in (initNs or {}).items()},
+                    **{p: str(n) for p, n in (ns or {}).items()}}
+        try:
+            result = self.union().query(text, base_iri=base, prefixes=prefixes)
+        except (SyntaxError, ValueError, TypeError):
+            raise NotImplementedError from None  # rdflib's engine gives its own answer or error
+        if isinstance(result, ox.QueryBoolean):
+            out = Result("ASK")
+            out.askAnswer = bool(result)
+        elif isinstance(result, ox.QuerySolutions):
+            out = Result("SELECT")
+            out.vars = [Variable(v.value) for v in result.variables]
+            out.bindings = [{v: _rdflib(t) for v, t in zip(out.vars, row, strict=True) if t is not None}
+                            for row in result]
+            if watch and any(Variable(v) not in b for b in out.bindings for v in watch):
+                raise NotImplementedError  # an aggregate hit an error: see oxigraph_plan
+        else:
+            out = Result("CONSTRUCT")
+            out.graph = Graph()
+            for t in result:
+                out.graph.add((_rdflib(t.subject), _rdflib(t.predicate), _rdflib(t.object)))
+        return out
+
+
+# what a parameter may not be replaced in: strings, IRIs, comments; and BOUND(?param)
+_SPARQL_TOKENS = re.compile(
+    r'''(?P<skip>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
+    r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\x00-\x20]*>|\#[^\n]*)'''
+    r"|(?P<bound>\bBOUND\s*\(\s*[?$](?P<bvar>\w+)\s*\))"
+    r"|(?P<var>[?$](?P<name>\w+))", re.IGNORECASE)
+
+
+def _substitute(text: str, values: Mapping[str, str]) -> str:
+    """Query text with parameters replaced by their values (terms in SPARQL syntax), as
+    rdflib's initBindings bind them: everywhere, ``BOUND(?p)`` true. A parameter where a
+    value cannot stand (SELECT ?p, AS ?p, GROUP BY ?p) makes the text fail to parse."""
+
+    def repl(m: re.Match) -> str:
+        if m.group("bvar") is not None and m.group("bvar") in values:
+            return "true"
+        if m.group("name") is not None and m.group("name") in values:
+            return values[m.group("name")]
+        return m.group(0)
+
+    return _SPARQL_TOKENS.sub(repl, text)
+
+
+_EXISTS = {"Builtin_EXISTS", "Builtin_NOTEXISTS"}
+
+
+def oxigraph_answers(query, bound: Iterable[str] = ()) -> bool:
+    """Whether Oxigraph may answer ``query`` (an rdflib prepared query); see ``oxigraph_plan``."""
+    return oxigraph_plan(query, bound) is not None
+
+
+def oxigraph_plan(query, bound: Iterable[str] = ()) -> frozenset[str] | None:
+    """Whether Oxigraph gives ``query`` (an rdflib prepared query) rdflib's answer, both
+    reading the same set of triples: None if not, else the result variables that must all
+    be bound in Oxigraph's answer for it to stand.
+
+    Two differences between the engines matter. (1) An expression error (an unbound
+    OPTIONAL value) makes Oxigraph's MIN, MAX, SUM, AVG or GROUP_CONCAT unbound, as the
+    standard says; rdflib skips the value. So every such aggregate must be a result
+    variable, watched: when one comes back unbound, rdflib answers instead. (2) rdflib
+    evaluates the inside of an OPTIONAL, and of a join, with the outer solution's bindings;
+    the standard evaluates each group on its own. The two differ for a FILTER, EXISTS or
+    BIND inside a group that names a variable bound only outside it (``{ ?e rdf:subject ?x
+    FILTER EXISTS { ?e rdf:object ?y } }``, ?y bound outside): such queries go to rdflib.
+    ``bound`` are the parameters given (bound everywhere in both engines).
+    DESCRIBE, FROM, SERVICE, GRAPH and REDUCED always go to rdflib. Ties in ORDER BY, SAMPLE
+    and the order inside GROUP_CONCAT are the engine's choice in either (the standard leaves
+    them open).
+    """
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    def field(n, key):  # CompValue.get(key) answers the key itself when it is missing
+        return dict.get(n, key)
+
+    def nodes(n, skip_exists=False):
+        if isinstance(n, CompValue):
+            if skip_exists and n.name in _EXISTS:
+                return
+            yield n
+            for k, v in n.items():
+                if k != "_vars":
+                    yield from nodes(v, skip_exists)
+        elif isinstance(n, (list, tuple)):
+            for x in n:
+                yield from nodes(x, skip_exists)
+
+    algebra = query.algebra
+    if algebra.name not in ("SelectQuery", "AskQuery", "ConstructQuery"):
+        return None
+    if field(algebra, "datasetClause"):
+        return None
+    all_nodes = list(nodes(algebra))
+    # (aggregation, its result variable) -> the variable "(MIN(?x) AS ?y)" names it: the
+    # Extends between a Project and its aggregation (result names repeat in sub-selects)
+    alias: dict[tuple[int, str], str] = {}
+    for c in all_nodes:
+        if c.name in ("Graph", "ServiceGraphPattern", "DescribeQuery"):
+            return None
+        if c.name == "Project":
+            names, n = [], field(c, "p")
+            while isinstance(n, CompValue) and n.name in ("OrderBy", "Extend", "Filter"):
+                if n.name == "Extend" and isinstance(field(n, "expr"), Variable):
+                    names.append((str(field(n, "expr")), str(field(n, "var"))))
+                n = field(n, "p")
+            if isinstance(n, CompValue) and n.name == "AggregateJoin":
+                alias.update({(id(n), res): var for res, var in names})
+    params = {str(v) for v in bound}
+
+    def variables(n, skip=None) -> set[str]:
+        out: set[str] = set()
+        stack = [n]
+        while stack:
+            x = stack.pop()
+            if x is skip:
+                continue
+            if isinstance(x, Variable):
+                out.add(str(x))
+            elif isinstance(x, dict):
+                stack.extend(v for k, v in x.items() if k != "_vars")
+            elif isinstance(x, (list, tuple)):
+                stack.extend(x)
+        return out
+
+    for c in all_nodes:  # (2)
+        if c.name in ("Filter", "Extend", "LeftJoin"):
+            expr = field(c, "expr")
+            if expr is None:
+                continue
+            parts = [field(c, "p")] if c.name != "LeftJoin" else [field(c, "p1"), field(c, "p2")]
+            scope = {str(v) for p in parts for v in (getattr(p, "_vars", None) or variables(p))}
+            free = variables(expr) - scope - params
+            if free and free & variables(algebra, skip=expr):
+                return None
+    watch: set[str] = set()
+    for c in all_nodes:
+        if c.name != "AggregateJoin":
+            continue
+        for agg in field(c, "A") or ():
+            if agg.name not in ("Aggregate_Sample", "Aggregate_Count"):  # (1)
+                var = alias.get((id(c), str(field(agg, "res"))))
+                if var is None:
+                    return None  # not a result variable
+                watch.add(var)
+    if algebra.name != "SelectQuery":
+        return frozenset() if not watch else None
+    top = field(algebra, "p")
+    while top.name == "Slice":
+        top = field(top, "p")
+    if top.name == "Reduced":
+        return None
+    project = field(top, "p") if top.name == "Distinct" else top
+    outputs = {str(v) for v in field(project, "PV") or ()} if project.name == "Project" else set()
+    return frozenset(watch) if watch <= outputs else None
 
 
 def _plain(term):
