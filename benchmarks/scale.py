@@ -231,8 +231,20 @@ def stage_costs(corpus: Path, words: int, work: Path, batch_size: int, url: str)
     remote = RemoteStore(url)
     remote.update("DROP ALL")
     remote_s = load(remote)
+    dump_bytes = len(remote.dump())
     remote.close()
+    import tracemalloc
+
+    from kg.store import stored_hashes
+
+    reader = RemoteStore(url)
+    tracemalloc.start()
+    hashes, graphs = stored_hashes(reader), reader.named_graphs_set()
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    reader.close()
     n = len(docs)
+    assert len(hashes) == len(graphs) == n
     return {
         "articles": n, "words": words, "words_per_article": round(words / n, 1),
         "read_seconds": round(read_s, 2), "read_articles_per_second": round(n / read_s),
@@ -243,7 +255,49 @@ def stage_costs(corpus: Path, words: int, work: Path, batch_size: int, url: str)
         "embedded_load_quads_per_second": round(quads / embedded_s),
         "remote_load_quads_per_second": round(quads / remote_s),
         "embedded_bytes_per_quad": round(size / quads, 1),
+        "nquads_bytes_per_quad": round(dump_bytes / quads, 1),
+        "client_bytes_per_stored_article": round(held / n),
     }
+
+
+def sizing(report: dict, words_per_article: int, cores: dict[int, int]) -> dict:
+    """Time, CPU and storage for 1M and 100M articles from the measured figures (see docs/scale.md).
+
+    Per-word rates are measured on the generated corpus and scaled to ``words_per_article``:
+    parsing by words, quads and the client's cost per article in proportion to words.
+    """
+    st = report["stages"]
+    steady = report["steady"]["words_per_second"]
+    # a worker core: the 2-worker cluster's rate per worker, else one process's
+    per_core = max(steady.get("cluster_local_2-memory", 0) / 2, st["parse_extract_words_per_second_1_core"])
+    scale = words_per_article / st["words_per_article"]
+    quads_per_article = st["quads_per_article"] * scale
+    client_per_s = 1 / (1 / st["read_articles_per_second"] + 1 / st["client_articles_per_second"]) / scale
+    out = {"assumptions": {
+        "words_per_article": words_per_article,
+        "worker_words_per_second_per_core": round(per_core),
+        "quads_per_article": round(quads_per_article),
+        "client_articles_per_second": round(client_per_s),
+        "store_load_quads_per_second": st["remote_load_quads_per_second"],
+        "nquads_bytes_per_quad": st["nquads_bytes_per_quad"],
+        "client_bytes_per_stored_article": st["client_bytes_per_stored_article"]},
+        "rows": []}
+    for n, c in cores.items():
+        words = n * words_per_article
+        parse_h = words / per_core / 3600
+        quads = n * quads_per_article
+        rates = {"workers": c * per_core / words_per_article, "client": client_per_s,
+                 "store": st["remote_load_quads_per_second"] / quads_per_article}
+        bottleneck = min(rates, key=rates.get)
+        out["rows"].append({
+            "articles": n, "words": words, "cpu_core_hours_parse": round(parse_h),
+            "worker_cores": c, "hours_workers_alone": round(parse_h / c, 1),
+            "hours_client_alone": round(n / client_per_s / 3600, 1),
+            "hours_store_load_alone": round(quads / st["remote_load_quads_per_second"] / 3600, 1),
+            "bottleneck": bottleneck, "hours_end_to_end": round(n / rates[bottleneck] / 3600, 1),
+            "quads": round(quads), "nquads_gb": round(quads * st["nquads_bytes_per_quad"] / 1e9, 1),
+            "client_memory_gb": round(n * st["client_bytes_per_stored_article"] / 1e9, 1)})
+    return out
 
 
 def main() -> None:
@@ -252,6 +306,8 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=8, help="spaCy batch size for every build")
     ap.add_argument("--repeat", type=int, default=1, help="best of this many runs of each build")
     ap.add_argument("--skip-end-to-end", action="store_true")
+    ap.add_argument("--words-per-article", type=int, default=600,
+                    help="article length the sizing table assumes")
     ap.add_argument("--report", default=str(ROOT / "benchmarks" / "reports" / "scale.json"))
     args = ap.parse_args()
 
@@ -306,6 +362,8 @@ def main() -> None:
                     ratios[f"{view}: remote/embedded ({mode})"] = round(
                         wps[f"{mode}-remote"] / wps[f"{mode}-embedded"], 3)
         report["ratios"] = ratios
+        report["sizing"] = sizing(report, args.words_per_article, {1_000_000: 32, 100_000_000: 512})
+        print(json.dumps(report["sizing"], indent=2))
         report["load_average_after_each_build"] = LOAD
         print(json.dumps(ratios, indent=2))
         Path(args.report).parent.mkdir(parents=True, exist_ok=True)

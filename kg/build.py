@@ -30,6 +30,8 @@ __all__ = ["BuildConfig", "Summary", "accept", "build", "build_dataset", "build_
 # documents a worker process gets at a time, in spaCy batches; and how many such tasks may
 # wait per worker (enough to keep it busy, few enough to keep memory flat)
 TASKS_PER_WORKER = 3
+# store builds: articles written between two flushes of the store's write buffers to disk
+FLUSH_EVERY = 200
 
 
 @dataclass(frozen=True)
@@ -335,7 +337,7 @@ def build_store(paths: Iterable[str], store: str | Path, config: BuildConfig = B
         known = KnownEntities(db, ontology)
         written: set[str] = set()  # graphs written by this build
         entities: set[str] = set()
-        relations: set[str] = set()
+        relations: set[int] = set()
         bar = _progress(progress)
         results = parse(_chain(first, docs), ontology, config, nlp)
         while True:
@@ -354,24 +356,27 @@ def build_store(paths: Iterable[str], store: str | Path, config: BuildConfig = B
                         if g not in written and db.contains_named_graph(ox.NamedNode(g))}
             resolution = resolve((m for r, _ in batch for m in r.mentions), ontology,
                                  known=known.entities(exclude=replaced))
-            by_graph: dict[str, tuple[list[str], str]] = {}
+            # one graph at a time, generated and written (two inputs with one identifier share
+            # a graph: their triples go together, with the last one's chained hash)
+            by_graph: dict[str, list[tuple[DocResult, str]]] = {}
             for res, h in batch:
-                res, rejected = accept(res, resolution, ontology)
-                summary.rejected += len(rejected)
-                if on_rejected is not None:
-                    for r in rejected:
-                        on_rejected(res.document, r)
-                part = document_graph(res, resolution, ontology)
-                triples, _ = by_graph.get(part.graph, ([], h))
-                triples.extend(part.triples)
-                by_graph[part.graph] = (triples, h)  # the last document's (chained) hash
-                relations.update(part.relations)
-                entities.update(iri for m in res.mentions if (iri := resolution.iri(m)))
-            del batch, resolution
-            for g, (triples, h) in by_graph.items():
-                node = f"<{g}>"
-                triples = list(dict.fromkeys(triples))
-                triples.append(f'{node} <{CONTENT_HASH}> "{h}"')
+                by_graph.setdefault(str(doc_iri(res.document.id)), []).append((res, h))
+            del batch
+            for g, items in by_graph.items():
+                triples: list[str] = []
+                for res, _ in items:
+                    res, rejected = accept(res, resolution, ontology)
+                    summary.rejected += len(rejected)
+                    if on_rejected is not None:
+                        for r in rejected:
+                            on_rejected(res.document, r)
+                    part = document_graph(res, resolution, ontology)
+                    triples.extend(part.triples)
+                    relations.update(map(hash, part.relations))  # a count: hashes do
+                    entities.update(iri for m in res.mentions if (iri := resolution.iri(m)))
+                if len(items) > 1:
+                    triples = list(dict.fromkeys(triples))
+                triples.append(f'<{g}> <{CONTENT_HASH}> "{items[-1][1]}"')
                 mode = "add" if g in written else "replace" if g in replaced else "new"
                 known.update(g, -1)
                 n = write_graph(db, g, triples, mode=mode)
@@ -380,6 +385,9 @@ def build_store(paths: Iterable[str], store: str | Path, config: BuildConfig = B
                 summary.triples += n
                 if on_stored is not None:
                     on_stored(g, n)
+                if len(written) % FLUSH_EVERY == 0:
+                    db.flush()  # else RocksDB's write buffers grow by ~0.4 MB an article
+            del by_graph, resolution
         if bar is not None:
             bar.close()
         summary.entities = len(entities)

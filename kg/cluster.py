@@ -22,9 +22,10 @@ from kg.records import Document
 
 __all__ = ["ClusterError", "WorkerSettings", "connect", "parse_on_cluster", "parse_partition"]
 
-# spaCy batches in one task: enough work (seconds) to hide a task's round trip, small enough
-# to spread a corpus over the workers and to lose little when a worker dies
-BATCHES_PER_PARTITION = 4
+# spaCy batches in one task: one batch (8-16 articles, a fraction of a second to a second of
+# work) is far more than a task's round trip (milliseconds) and keeps the workers evenly
+# loaded to the end of a corpus (a long last task leaves the other workers idle)
+BATCHES_PER_PARTITION = 1
 # tasks waiting per worker thread: the next one is there when a task ends, and the memory
 # the client holds for documents on their way stays bounded
 TASKS_PER_THREAD = 3

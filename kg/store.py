@@ -516,6 +516,14 @@ class _PlainLiteralStore(OxigraphStore):
         self._union = None
         return super().update(*args, **kwargs)
 
+    def add_graph(self, *args, **kwargs):
+        self._union = None
+        return super().add_graph(*args, **kwargs)
+
+    def remove_graph(self, *args, **kwargs):
+        self._union = None
+        return super().remove_graph(*args, **kwargs)
+
     def query(self, query, initNs, initBindings, queryGraph, **kwargs):  # noqa: N803
         # rdflib's engine reads the union of the article graphs through triples() above, a
         # set, as with a graph file; Oxigraph answers on a copy of that set (union()), the

@@ -268,3 +268,42 @@ def test_cue_ruler_matches_what_the_entity_ruler_matched(nlp, ontology):
         assert new.match(doc) == old.match(doc)
         matched += len(old.match(doc))
     assert matched > 5
+
+
+# ---------------------------------------------------------------- the speed benchmark's pieces
+
+def _speed_module():
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "speed.py"
+    spec = importlib.util.spec_from_file_location("bench_speed", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", ["entity", "leaders", "cooperation"])
+def test_proposed_query_shapes_answer_as_the_canned_ones(example_store, name):
+    """The standard-SPARQL shapes the speed benchmark measures give the canned answers."""
+    speed = _speed_module()
+    proposed = speed.proposed_query(name)
+    if proposed is None:
+        pytest.skip(f"kg/queries/{name}.rq changed; update PROPOSED in benchmarks/speed.py")
+    with closing(open_graph(store=example_store)) as ds:
+        for bind in BINDINGS[name]:
+            ds.store.use_oxigraph = False
+            canned = run_query(ds, name, bind).rows
+            ds.store.use_oxigraph = True
+            assert oxigraph_plan(prepare_query(proposed.text), bind) is not None
+            assert run_query(ds, proposed, bind).rows == canned, (name, bind)
+
+
+def test_generated_corpus_varies_the_examples(tmp_path):
+    speed = _speed_module()
+    words = speed.generate_corpus(12, tmp_path)
+    files = sorted(tmp_path.iterdir())
+    assert len(files) == 12 and words > 1000
+    texts = [f.read_text() for f in files]
+    assert len(set(texts)) == 12 and texts[0].startswith("---\ntitle:")
