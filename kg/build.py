@@ -18,10 +18,10 @@ from kg.errors import KGError, OutputError
 from kg.export import FORMATS, export_nquads, serialize_triples, write_atomic
 from kg.extract import DEFAULT_EXTRACTORS, check, check_requirements, run
 from kg.graph import DocResult, GraphPart, add_document, doc_iri, document_graph, new_dataset
-from kg.io import read_documents
+from kg.io import model_language, read_documents
 from kg.nlp import DEFAULT_MODEL, make_nlp
 from kg.ontology import Ontology, load_ontology
-from kg.records import Document, Rejected, Skipped
+from kg.records import Document, Note, Rejected, Skipped
 from kg.resolve import Resolution, resolve
 
 __all__ = ["BuildConfig", "Summary", "accept", "build", "build_dataset", "build_store", "parse",
@@ -43,6 +43,9 @@ class BuildConfig:
     max_bytes: int = 50_000_000
     extractors: tuple[str, ...] = DEFAULT_EXTRACTORS
     workers: int = 1  # processes that parse and extract; 1: all in this process
+    # languages read besides the model's own (from its name: fr_core_news_sm reads "fr"); codes,
+    # scripts ("cyrillic") or "any". A model whose name does not say reads every language.
+    allow_languages: tuple[str, ...] = ()
     # store builds: articles resolved together (against the store), then committed one by one;
     # a build holds at most this many articles' mentions and candidates at a time
     store_batch: int = 1000
@@ -59,6 +62,7 @@ class Summary:
     rejected: int = 0
     words: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)  # what the reader guessed in articles it read
     output: str | None = None
     unchanged: int = 0  # store builds: articles already in the store with the same content
     store: str | None = None  # store builds: "DIR (N articles, M quads)"
@@ -72,6 +76,9 @@ class Summary:
         if self.skipped:
             reasons = ", ".join(f"{k} {v}" for k, v in self.skipped_by_reason().items())
             out.append(f"skipped {len(self.skipped)} ({reasons})")
+        if self.notes:
+            reasons = ", ".join(f"{k} {v}" for k, v in sorted(Counter(n.reason for n in self.notes).items()))
+            out.append(f"noted {len(self.notes)} ({reasons})")
         if self.store:
             out.append(f"store {self.store}; {self.unchanged} unchanged articles skipped")
         if self.output:
@@ -165,6 +172,25 @@ def accept(res: DocResult, resolution: Resolution, ontology: Ontology
     return DocResult(res.document, res.mentions, tuple(accepted)), rejected
 
 
+def _read(paths: Iterable[str], config: BuildConfig, summary: Summary,
+          on_skipped: Callable[[Skipped], None] | None,
+          on_note: Callable[[Note], None] | None) -> Iterator[Document]:
+    """The readable documents; skips and notes counted in ``summary`` and reported as they come."""
+    model = model_language(config.model)
+    languages = None if model is None else (model, *config.allow_languages)
+    for rec in read_documents(paths, max_bytes=config.max_bytes, languages=languages):
+        if isinstance(rec, Skipped):
+            summary.skipped.append(rec)
+            if on_skipped is not None:
+                on_skipped(rec)
+            continue
+        for note in rec.notes:
+            summary.notes.append(note)
+            if on_note is not None:
+                on_note(note)
+        yield rec
+
+
 def _no_document(summary: Summary) -> KGError:
     return KGError("no document could be read from the given paths"
                    + (f" ({len(summary.skipped)} skipped)" if summary.skipped else "")
@@ -174,6 +200,7 @@ def _no_document(summary: Summary) -> KGError:
 def _graph_parts(paths: Iterable[str], config: BuildConfig, *, progress: bool = False,
                  on_rejected: Callable[[Document, Rejected], None] | None = None,
                  on_skipped: Callable[[Skipped], None] | None = None,
+                 on_note: Callable[[Note], None] | None = None,
                  nlp=None, ontology: Ontology | None = None,
                  ) -> tuple[list[GraphPart], Summary]:
     """The in-memory build: every document parsed, mentions resolved across the whole corpus,
@@ -188,13 +215,7 @@ def _graph_parts(paths: Iterable[str], config: BuildConfig, *, progress: bool = 
     summary = Summary()
 
     def documents() -> Iterator[Document]:
-        for rec in read_documents(paths, max_bytes=config.max_bytes):
-            if isinstance(rec, Skipped):
-                summary.skipped.append(rec)
-                if on_skipped is not None:
-                    on_skipped(rec)
-            else:
-                yield rec
+        return _read(paths, config, summary, on_skipped, on_note)
 
     results: list[DocResult] = []
     bar = _progress(progress)
@@ -224,6 +245,7 @@ def build_dataset(paths: Iterable[str], config: BuildConfig = BuildConfig(),
                   *, progress: bool = False,
                   on_rejected: Callable[[Document, Rejected], None] | None = None,
                   on_skipped: Callable[[Skipped], None] | None = None,
+                  on_note: Callable[[Note], None] | None = None,
                   nlp=None, ontology: Ontology | None = None,
                   ) -> tuple[Dataset, Summary]:
     """Run the pipeline over ``paths`` and return the merged Dataset and a summary.
@@ -231,7 +253,8 @@ def build_dataset(paths: Iterable[str], config: BuildConfig = BuildConfig(),
     ``nlp`` and ``ontology``, both or neither, reuse a pipeline already loaded.
     """
     parts, summary = _graph_parts(paths, config, progress=progress, on_rejected=on_rejected,
-                                  on_skipped=on_skipped, nlp=nlp, ontology=ontology)
+                                  on_skipped=on_skipped, on_note=on_note, nlp=nlp,
+                                  ontology=ontology)
     ds = new_dataset()
     add_document(ds, parts)
     summary.triples = len(ds)
@@ -272,6 +295,7 @@ def build_store(paths: Iterable[str], store: str | Path, config: BuildConfig = B
                 *, output: str | Path | None = None, progress: bool = False,
                 on_rejected: Callable[[Document, Rejected], None] | None = None,
                 on_skipped: Callable[[Skipped], None] | None = None,
+                on_note: Callable[[Note], None] | None = None,
                 on_stored: Callable[[str, int], None] | None = None,
                 nlp=None, ontology: Ontology | None = None) -> Summary:
     """Add ``paths`` to the on-disk store in directory ``store``; with ``output``, export it.
@@ -310,12 +334,7 @@ def build_store(paths: Iterable[str], store: str | Path, config: BuildConfig = B
     queued: deque[str] = deque()  # the hashes of the documents on their way, in order
 
     def todo() -> Iterator[Document]:
-        for rec in read_documents(paths, max_bytes=config.max_bytes):
-            if isinstance(rec, Skipped):
-                summary.skipped.append(rec)
-                if on_skipped is not None:
-                    on_skipped(rec)
-                continue
+        for rec in _read(paths, config, summary, on_skipped, on_note):
             g = str(doc_iri(rec.id))
             # two inputs with one identifier share a graph (as in build()): hash them together
             h = content_hash(rec, hashes.get(g, fingerprint))

@@ -64,6 +64,10 @@ def build(
     explain: Annotated[bool, typer.Option(
         "--explain", help="List every rejected candidate triple and why (on stderr).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    allow_language: Annotated[list[str] | None, typer.Option(
+        "--allow-language", help="Also read articles in this language (a code such as fr, a "
+        "script such as cyrillic, or any); repeatable. The model's own language is always read.",
+        show_default=False)] = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit with status 3 when any input was skipped (the graph is still "
         "written).")] = False,
@@ -79,10 +83,14 @@ def build(
 
     config = BuildConfig(model=model, ontology_files=tuple(map(str, ontology or ())),
                          core_ontology=not no_core, batch_size=batch_size, max_bytes=max_bytes,
-                         workers=workers, cluster=cluster)
+                         workers=workers, cluster=cluster,
+                         allow_languages=tuple(allow_language or ()))
 
     def on_skipped(s) -> None:
         typer.echo(f"kg: skipped {s.message}", err=True)
+
+    def on_note(n) -> None:
+        typer.echo(f"kg: note: {n.message}", err=True)
 
     def on_rejected(doc, r) -> None:
         c = r.candidate
@@ -92,10 +100,12 @@ def build(
 
     if store is not None:
         summary = _call(build_store, paths, store, config, output=output, progress=not quiet,
-                        on_rejected=on_rejected if explain else None, on_skipped=on_skipped)
+                        on_rejected=on_rejected if explain else None, on_skipped=on_skipped,
+                        on_note=on_note)
     else:
         summary = _call(run_build, paths, output or Path("exports/graph.ttl"), config, progress=not quiet,
-                        on_rejected=on_rejected if explain else None, on_skipped=on_skipped)
+                        on_rejected=on_rejected if explain else None, on_skipped=on_skipped,
+                        on_note=on_note)
     if not quiet:
         for line in summary.lines():
             typer.echo(line, err=True)
