@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, Literal
 
 from kg.errors import OutputError
 
 __all__ = ["FORMATS", "export", "export_nquads", "load_graph", "serialize", "serialize_nquads",
            "serialize_triples", "union_graph", "write_atomic"]
 
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # suffix -> (rdflib format, keeps named graphs)
 FORMATS = {
     ".ttl": ("turtle", False),
@@ -49,8 +51,26 @@ def serialize(ds: Dataset, fmt_suffix: str) -> bytes:
         lines = sorted(set(data.decode("utf-8").splitlines()) - {""})
         return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
     target = ds if quads else union_graph(ds)
+    if fmt == "xml":
+        target = _xml_safe(target)
     kwargs = {"auto_compact": True} if fmt == "json-ld" else {}
     return target.serialize(format=fmt, encoding="utf-8", **kwargs)
+
+
+def _xml_safe(g: Graph) -> Graph:
+    """The graph with characters XML 1.0 cannot hold (control characters) dropped from its
+    literals: RDF/XML is the one format that cannot carry them, and a file with them does not
+    load back."""
+    if not any(isinstance(o, Literal) and XML_INVALID.search(str(o)) for o in g.objects()):
+        return g
+    out = Graph()
+    for prefix, ns in g.namespaces():
+        out.bind(prefix, ns, override=True, replace=True)
+    for s_, p_, o_ in g:
+        if isinstance(o_, Literal) and XML_INVALID.search(str(o_)):
+            o_ = Literal(XML_INVALID.sub("", str(o_)), lang=o_.language, datatype=o_.datatype)
+        out.add((s_, p_, o_))
+    return out
 
 
 def _prefixes() -> dict[str, str]:
