@@ -368,11 +368,11 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
 
 def _cue_for(span: Span, ontology: Ontology) -> str | None:
     """A class from the span's own last word(s), or from the noun it names or modifies."""
-    last = span[-1]
     words = [t.lower_ for t in span]
-    for k in range(min(len(words), ontology.max_cue_words), 0, -1):
+    # the name's own last words ('X Cosmodrome'), never the whole name ('Network' alone)
+    for k in range(min(len(words) - 1, ontology.max_cue_words), 0, -1):
         cue = " ".join(words[-k:])
-        if cue in ontology.head_cues and (k < len(words) or len(words) == 1 and False):
+        if cue in ontology.head_cues:
             return ontology.head_cues[cue]
     cls = _cue_before(span, ontology)  # 'the space agency X', 'the start-up X', parsed or not
     if cls:
@@ -402,7 +402,6 @@ def _cue_for(span: Span, ontology: Ontology) -> str | None:
                 cls = head_cue_class(child, ontology)
                 if cls:
                     return cls
-    del last
     return None
 
 
