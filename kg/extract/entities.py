@@ -407,7 +407,7 @@ def _cue_for(span: Span, ontology: Ontology) -> str | None:
 
 def _cue_before(span: Span, ontology: Ontology) -> str | None:
     """The class of a lower-case cue written right before the name ('the German start-up X')."""
-    text = span.doc.text[max(0, span.start_char - 60):span.start_char]
+    text = _text_before(span, 60)
     if not text.endswith((" ", "\n")):
         return None
     if text.rstrip().endswith(","):  # 'her counterpart, X': only a person noun stands apart
@@ -422,6 +422,17 @@ def _cue_before(span: Span, ontology: Ontology) -> str | None:
         if cue.islower() and cue in ontology.head_cues:
             return ontology.head_cues[cue]
     return None
+
+
+def _text_before(span: Span, limit: int) -> str:
+    """The last ``limit`` characters of the text before ``span`` (``doc.text`` joins every
+    token of the document on each call: here only the few tokens needed are joined)."""
+    doc, parts, size, i = span.doc, [], 0, span.start - 1
+    while i >= 0 and size < limit:
+        parts.append(doc[i].text_with_ws)
+        size += len(parts[-1])
+        i -= 1
+    return "".join(reversed(parts))[-limit:]
 
 
 def _person_noun(tok: Token, ontology: Ontology) -> str | None:

@@ -44,22 +44,41 @@ class Context:
 
     def __init__(self, doc: Doc, doc_id: str, mentions: list[Mention], ontology: Ontology):
         self.doc, self.doc_id, self.onto = doc, doc_id, ontology
+        self.text = doc.text  # Doc.text joins every token anew on each call
         self.mentions = mentions
+        self._anaphor_cache: dict[tuple[str, str], tuple[list[Mention], list[Mention]]] = {}
+        self._sentences: dict[int, tuple[str, int, int]] = {}
+        self._spans: dict[tuple[int, int], Span | None] = {}
         self.by_token = token_mentions(doc, mentions)
         self.roots = self._roots()
-        self._anaphor_cache: dict[tuple[str, str], tuple[list[Mention], list[Mention]]] = {}
+
+    def sentence(self, sent: Span) -> tuple[str, int, int]:
+        """The sentence's text without surrounding blanks, and its character offsets."""
+        out = self._sentences.get(sent.start)
+        if out is None:
+            text = self.text[sent.start_char:sent.end_char]
+            start = sent.start_char + len(text) - len(text.lstrip())
+            out = self._sentences[sent.start] = (text.strip(), start, start + len(text.strip()))
+        return out
 
     def _roots(self) -> dict[int, Mention]:
         """Root token of each mention -> mention."""
         out = {}
         for m in self.mentions:
-            span = self.doc.char_span(m.start, m.end, alignment_mode="expand")
+            span = self.span_of(m.start, m.end)
             if span is not None:
                 out[span.root.i] = m
         return out
 
+    def span_of(self, start: int, end: int) -> Span | None:
+        """The tokens covering characters ``start:end`` (looked up once per document)."""
+        key = (start, end)
+        if key not in self._spans:
+            self._spans[key] = self.doc.char_span(start, end, alignment_mode="expand")
+        return self._spans[key]
+
     def mention_root(self, m: Mention) -> Token | None:
-        span = self.doc.char_span(m.start, m.end, alignment_mode="expand")
+        span = self.span_of(m.start, m.end)
         return span.root if span is not None else None
 
     def args(self, tok: Token) -> list[tuple[Mention, float, str]]:
@@ -144,8 +163,8 @@ class Context:
             of_class = [m for m in self.mentions if self.onto.is_a(m.cls, cls)]
             self._anaphor_cache[(cls, lemma)] = (same_noun, of_class)
         same_noun, of_class = self._anaphor_cache[(cls, lemma)]
-        sent = self.doc[self.doc.char_span(at, at + 1, alignment_mode="expand").start].sent \
-            if self.doc.char_span(at, at + 1, alignment_mode="expand") is not None else None
+        here = self.span_of(at, at + 1)
+        sent = self.doc[here.start].sent if here is not None else None
         limit = self._sentence_start(sent, ANAPHOR_SENTENCES) if sent is not None else 0
         for found, lo in ((same_noun, 0), (of_class, limit)) if not indefinite else ():
             before = [m for m in found if lo <= m.start < at]
@@ -243,10 +262,8 @@ def _retype_by_agent_cue(doc: Doc, doc_id: str, mentions: list[Mention],
 
 
 def _evidence(ctx: Context, sent: Span, rule: str, confidence: float) -> Evidence:
-    text = sent.text
-    start = sent.start_char + len(text) - len(text.lstrip())
-    end = sent.end_char - (len(text) - len(text.rstrip()))
-    return Evidence(doc_id=ctx.doc_id, sentence=text.strip(), sent_start=start, sent_end=end,
+    text, start, end = ctx.sentence(sent)
+    return Evidence(doc_id=ctx.doc_id, sentence=text, sent_start=start, sent_end=end,
                     extractor=EXTRACTOR, rule=rule, confidence=round(confidence, 2))
 
 
@@ -437,7 +454,7 @@ def _is_title(tok: Token, ctx: Context) -> bool:
 
 
 def _titles_of(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Token, float]]:
-    span = ctx.doc.char_span(m.start, m.end, alignment_mode="expand")
+    span = ctx.span_of(m.start, m.end)
     inside = set(range(span.start, span.end)) if span is not None else {root.i}
     # premodifier titles: compounds left of the name ('President X', 'Foreign Minister X')
     for c in root.children:
@@ -534,7 +551,7 @@ def _appositions(ctx: Context, root: Token, m: Mention) -> Iterator[Mention]:
         if c.i <= root.i or not (c.dep_ == "appos" or c.dep_ == "conj" and not listed):
             continue
         t = ctx.by_token.get(c.i)
-        if t is not None and t.start >= m.end and ctx.doc.text[m.end:t.start].strip() == ",":
+        if t is not None and t.start >= m.end and ctx.text[m.end:t.start].strip() == ",":
             yield t
 
 
