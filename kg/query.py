@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TextIO
@@ -227,13 +228,21 @@ def prepare_query(text: str, namespaces: Mapping[str, str] | Iterable[tuple[str,
     Raises ``UpdateNotAllowed`` for SPARQL Update text and ``QueryError`` for anything else
     that does not parse, with the parser's line and column.
     """
+    init_ns = tuple(namespaces.items() if isinstance(namespaces, Mapping) else namespaces)
+    return _prepare(text, init_ns)
+
+
+@lru_cache(maxsize=64)
+def _prepare(text: str, init_ns: tuple[tuple[str, str], ...]):
+    """``prepare_query``, remembered: rdflib's parser takes 30-70 ms for a canned query, more
+    than Oxigraph takes to answer one about a single entity on a million triples. rdflib
+    never changes a prepared query, so one serves every run."""
     from pyparsing import ParseException
     from rdflib.plugins.sparql import prepareQuery
     from rdflib.plugins.sparql.parser import parseUpdate
 
-    init_ns = dict(namespaces.items() if isinstance(namespaces, Mapping) else namespaces)
     try:
-        return prepareQuery(text, initNs=init_ns)
+        return prepareQuery(text, initNs=dict(init_ns))
     except ParseException as exc:
         try:
             parseUpdate(text)
