@@ -57,7 +57,8 @@ ONTOLOGY_TTL = f"""\
 c04:Peop a owl:Class ; rdfs:label "People"@en ;
     kgo:nerLabel "PERSON" ;
     kgo:honorific "mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms.", "dr.", "sen.", "rep.", "gov.",
-        "gen.", "lt.", "col.", "sgt.", "rev." .
+        "gen.", "lt.", "col.", "sgt.", "rev." ;
+    kgo:nameTitle "mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms.", "dr.", "rev.", "president" .
 
 c04:Org a owl:Class ; rdfs:label "Organization"@en ;
     kgo:nerLabel "ORG" ;
@@ -92,7 +93,8 @@ c04:Kill a owl:ObjectProperty ; rdfs:label "kill"@en ;
         "poison", "behead" ;
     kgo:nounCue "assassination", "murder", "killing", "slaying", "execution", "shooting" ;
     kgo:titleCue "assassin", "killer", "murderer", "slayer" ;
-    kgo:frame "assassin: subj -> prep:of", "killer: subj -> prep:of" .
+    kgo:frame "assassin: subj -> prep:of", "killer: subj -> prep:of" ;
+    kgo:structure "path" .
 
 c04:OrgBased_In a owl:ObjectProperty ; rdfs:label "organization based in"@en ;
     rdfs:domain c04:Org ; rdfs:range c04:Loc ;

@@ -355,7 +355,7 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
         if stripped.start != span.start or (before is not None and before.is_title and (
                 before.lower_ in ontology.title_cues or before.lower_ in ontology.honorifics)):
             label = "TITLE"  # 'President X' is surely a person
-        span = stripped
+        span = _with_name_titles(stripped, ontology)
     cue = _cue_for(span, ontology)
     if cue is not None and label != "TITLE" and not (label == "PERSON" and cue in ("Country",
                                                                                 "City")):
@@ -449,6 +449,16 @@ def _strip_titles(span: Span, ontology: Ontology) -> Span | None:
                                 or doc[s].lower_ in ontology.title_cues):
         s += 1
     return doc[s:span.end] if s < span.end else None
+
+
+def _with_name_titles(span: Span, ontology: Ontology) -> Span:
+    """'Mrs. [X]', 'President [X]': the capitalised name titles written right before a person's
+    name, for ontologies that count them as part of it (kgo:nameTitle)."""
+    doc, start = span.doc, span.start
+    while start > 0 and doc[start - 1].lower_ in ontology.name_titles \
+            and doc[start - 1].text[:1].isupper():
+        start -= 1
+    return doc[start:span.end] if start < span.start else span
 
 
 def _mention(span: Span, doc_id: str, cls: str, label: str, key: str,

@@ -37,6 +37,11 @@ CONF_STRUCTURE = 0.8
 CONF_PRONOUN = 0.7
 CONF_ANAPHOR = 0.6
 CONF_POSSESSOR = 0.7  # factor for 'the X's decision' standing for X
+CONF_PATH = 0.5
+PATH_MAX_EDGES = 6  # longest dependency path between two names that a cue on it may join
+# how an argument hangs below a cue word: as its actor, or as what is acted on
+ACTOR_DEPS = SUBJ_DEPS | {"agent", "appos"}
+UNDERGOER_DEPS = OBJ_DEPS | PASSIVE_SUBJ_DEPS | {"poss", "compound", "nmod"}
 
 
 class Context:
@@ -209,6 +214,7 @@ def relation_candidates(doc: Doc, doc_id: str, mentions: list[Mention],
         cands.extend(_predicate_titles(ctx, sent))
         cands.extend(_structure_candidates(ctx, sent))
         cands.extend(_anaphor_structures(ctx, sent))
+        cands.extend(_path_candidates(ctx, sent))
     # entities named inside other names ('Kenya' in 'Kenya Space Agency') are mentions too
     known = {(m.start, m.end) for m in mentions}
     for c in cands:
@@ -441,8 +447,8 @@ def _titles_of(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Token, f
     inside = set(range(span.start, span.end)) if span is not None else {root.i}
     # premodifier titles: compounds left of the name ('President X', 'Foreign Minister X')
     for c in root.children:
-        if c.dep_ in ("compound", "amod", "nmod") and c.i not in inside and c.i < root.i \
-                and _is_title(c, ctx):
+        if c.dep_ in ("compound", "amod", "nmod") and c.i < root.i and _is_title(c, ctx) \
+                and (c.i not in inside or c.lower_ in ctx.onto.name_titles):
             yield c, CONF_TITLE
     # the token right before the name, when the parser attached it elsewhere
     before = ctx.doc[span.start - 1] if span is not None and span.start > 0 else None
@@ -588,6 +594,99 @@ def _premodifiers(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Menti
                 t = ctx.by_token[c.i]
                 if (t.start, t.end) != (m.start, m.end):
                     yield t, CONF_STRUCTURE
+
+
+def _path_cues(onto: Ontology) -> dict[str, frozenset[str]]:
+    """Property -> the cue words of a property that opts into the 'path' structure."""
+    out = {}
+    for prop in onto.structures.get("path", ()):
+        info = onto.properties[prop]
+        out[prop] = frozenset({f.lemma for f in info.frames} | set(info.title_cues))
+    return out
+
+
+def _path_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
+    """Structure 'path': two names in one sentence joined by a short dependency path with one
+    of the property's cue words on it ('X, the man who had assassinated Y', 'X, vice president
+    of programs for Y'). When domain and range are one class, the roles below the cue decide
+    the direction ('X shot Y', 'Y was shot by X', 'Y's assassin, X'); otherwise the classes do."""
+    cues = _path_cues(ctx.onto)
+    if not cues:
+        return
+    ms = [(m, r) for m in ctx.mentions if sent.start_char <= m.start < sent.end_char
+          for r in [ctx.mention_root(m)] if r is not None]
+    for (a, ra), (b, rb) in product(ms, ms):
+        if ra.i == rb.i or (a.start, a.end) == (b.start, b.end):
+            continue
+        path = _dep_path(ra, rb)
+        if path is None:
+            continue
+        for prop, words in cues.items():
+            info = ctx.onto.properties[prop]
+            if not (ctx.onto.fits(a.cls, info.domain) and ctx.onto.fits(b.cls, info.range)):
+                continue
+            for cue in path:
+                if cue.i in ctx.by_token or (cue.lemma_.lower() not in words
+                                             and cue.lower_ not in words):
+                    continue
+                if info.domain == info.range and _path_roles(cue, ra, rb) != ("actor", "undergoer"):
+                    continue
+                yield Candidate(a, prop, b, _evidence(
+                    ctx, sent, f"structure:path:{cue.lemma_.lower()}", CONF_PATH))
+                break
+
+
+def _dep_path(a: Token, b: Token) -> list[Token] | None:
+    """Tokens strictly between a and b on the dependency tree, or None when the path is long."""
+    up_a = [a, *a.ancestors]
+    up_b = [b, *b.ancestors]
+    common = next((t for t in up_a if t in up_b), None)
+    if common is None:
+        return None
+    ia, ib = up_a.index(common), up_b.index(common)
+    if ia + ib > PATH_MAX_EDGES:
+        return None
+    return [t for t in up_a[1:ia + 1] + up_b[1:ib] if t.i not in (a.i, b.i)]
+
+
+def _path_roles(cue: Token, a: Token, b: Token) -> tuple[str, str] | None:
+    """Roles of a and b relative to the cue word: 'actor' (subject, agent, the name a
+    title or a relative clause describes), 'undergoer' (object, possessor, 'of' object)."""
+    roles = [_role_below(cue, t) for t in (a, b)]
+    if roles.count(None) == 1:
+        # the name above the cue: the subject a relative clause or apposition leaves out
+        known = next(r for r in roles if r is not None)
+        if cue.pos_ in ("VERB", "AUX") and any(
+                c.dep_ in SUBJ_DEPS and c.lower_ not in RELATIVE_PRONOUNS for c in cue.children):
+            return None
+        other = "actor" if known == "undergoer" else "undergoer"
+        roles = [other if r is None else r for r in roles]
+    return tuple(roles) if None not in roles else None
+
+
+def _role_below(cue: Token, t: Token) -> str | None:
+    """'actor' or 'undergoer' for a token in the cue's subtree, by the edge right below the
+    cue; None for a token outside it."""
+    if t not in cue.subtree or t.i == cue.i:
+        return None
+    child = next(c for c in [t, *t.ancestors] if c.head.i == cue.i)
+    if child.dep_ == "prep":
+        word = child.lower_
+        return "actor" if word == "by" else "undergoer" if word in ("of", "on") else None
+    if child.dep_ == "relcl":
+        return None
+    if cue.pos_ in ("VERB", "AUX"):
+        if child.dep_ in UNDERGOER_DEPS - {"poss", "compound", "nmod"}:
+            return "undergoer"
+        if child.dep_ in ACTOR_DEPS:
+            return "actor"
+        return None
+    # a noun: 'Y's killing', 'the Y assassin', 'the assassin of Y' / 'Y's killer, X'
+    if child.dep_ in ("poss", "compound", "nmod", "amod"):
+        return "undergoer"
+    if child.dep_ in ("appos", "agent"):
+        return "actor"
+    return None
 
 
 def _dedupe(cands: list[Candidate]) -> list[Candidate]:
