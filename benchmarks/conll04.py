@@ -85,7 +85,7 @@ c04:Work_For a owl:ObjectProperty ; rdfs:label "works for"@en ;
     kgo:frame "work: subj -> prep:for", "work: subj -> prep:at", "work: subj -> prep:with",
         "employ: obj -> subj", "hire: obj -> subj", "serve: subj -> prep:on",
         "serve: subj -> prep:in", "quote: obj -> prep:by" ;
-    kgo:structure "prep:of", "prep:at", "prep:with", "prep:for" .
+    kgo:structure "prep:of", "prep:at", "prep:with", "prep:for", "path" .
 
 c04:Kill a owl:ObjectProperty ; rdfs:label "kill"@en ;
     rdfs:domain c04:Peop ; rdfs:range c04:Peop ;

@@ -626,11 +626,15 @@ def _path_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
             if not (ctx.onto.fits(a.cls, info.domain) and ctx.onto.fits(b.cls, info.range)):
                 continue
             for cue in path:
-                if cue.i in ctx.by_token or (cue.lemma_.lower() not in words
-                                             and cue.lower_ not in words):
+                if cue.i in ctx.by_token or cue.lemma_.lower() not in words:
                     continue
-                if info.domain == info.range and _path_roles(cue, ra, rb) != ("actor", "undergoer"):
-                    continue
+                agentive = _is_title(cue, ctx)
+                if info.domain == info.range:
+                    if _path_roles(cue, ra, rb, agentive) != ("actor", "undergoer"):
+                        continue
+                elif cue.pos_ in ("VERB", "AUX") and (_role_below(cue, ra) or _role_above(
+                        cue, ra, "undergoer", agentive)) != "actor":
+                    continue  # 'X said Y joined Z': the verb's own subject is its actor
                 yield Candidate(a, prop, b, _evidence(
                     ctx, sent, f"structure:path:{cue.lemma_.lower()}", CONF_PATH))
                 break
@@ -649,19 +653,61 @@ def _dep_path(a: Token, b: Token) -> list[Token] | None:
     return [t for t in up_a[1:ia + 1] + up_b[1:ib] if t.i not in (a.i, b.i)]
 
 
-def _path_roles(cue: Token, a: Token, b: Token) -> tuple[str, str] | None:
-    """Roles of a and b relative to the cue word: 'actor' (subject, agent, the name a
-    title or a relative clause describes), 'undergoer' (object, possessor, 'of' object)."""
+def _path_roles(cue: Token, a: Token, b: Token, agentive: bool) -> tuple[str, str] | None:
+    """Roles of a and b relative to the cue word: 'actor' (subject, agent, the name a title
+    describes), 'undergoer' (object, possessor, 'of' object). ``agentive``: the cue is a title
+    ('assassin'), which names its actor itself."""
     roles = [_role_below(cue, t) for t in (a, b)]
     if roles.count(None) == 1:
-        # the name above the cue: the subject a relative clause or apposition leaves out
-        known = next(r for r in roles if r is not None)
-        if cue.pos_ in ("VERB", "AUX") and any(
-                c.dep_ in SUBJ_DEPS and c.lower_ not in RELATIVE_PRONOUNS for c in cue.children):
-            return None
-        other = "actor" if known == "undergoer" else "undergoer"
-        roles = [other if r is None else r for r in roles]
+        # the name above the cue: the subject a relative clause, a participle or an
+        # apposition leaves out ('X, who shot Y', 'X, convicted of killing Y', 'Y's killer, X')
+        i = roles.index(None)
+        known = roles[1 - i]
+        roles[i] = _role_above(cue, (a, b)[i], known, agentive)
     return tuple(roles) if None not in roles else None
+
+
+def _role_above(cue: Token, other: Token, known: str, agentive: bool) -> str | None:
+    """The role of a name the cue hangs below, or None when the cue has its own subject."""
+    complement = "actor" if known == "undergoer" else "undergoer"
+    if cue.pos_ in ("NOUN", "PROPN"):
+        if cue.dep_ == "appos" and cue.head.i == other.i:
+            return complement
+        if not agentive:
+            # an event noun without its own agent ('the assassination of Y'): the one other
+            # name on the path did it
+            return complement if not any(c.dep_ == "agent" or c.lower_ == "by"
+                                         for c in cue.children) else None
+    g = cue
+    for _ in range(3):
+        if g.dep_ in ("conj", "xcomp") and g.head.pos_ in ("VERB", "AUX"):
+            g = g.head
+        elif g.dep_ in ("pobj", "pcomp") and g.head.dep_ == "prep" \
+                and g.head.head.pos_ in ("VERB", "AUX"):
+            g = g.head.head
+        else:
+            break
+    if g.dep_ == "attr" and g.head.pos_ in ("VERB", "AUX"):
+        g = g.head  # 'X was the lone assassin'
+    if g.pos_ not in ("VERB", "AUX"):
+        return None
+    subjects = [c for c in g.children if c.dep_ in SUBJ_DEPS | PASSIVE_SUBJ_DEPS]
+    named = [c for c in subjects if c.lower_ not in RELATIVE_PRONOUNS]
+    if any(c.i == other.i for c in named):
+        return complement if g is not cue else (
+            "actor" if named[0].dep_ in SUBJ_DEPS else "undergoer")
+    if named or g.dep_ not in ("relcl", "acl", "appos"):
+        return None
+    h = g.head
+    if h.i == other.i or h.dep_ == "appos" and h.head.i == other.i:
+        rel = [c for c in subjects if c.lower_ in RELATIVE_PRONOUNS]
+        if rel and g is cue:
+            return "actor" if rel[0].dep_ in SUBJ_DEPS else "undergoer"
+        return complement
+    if g is cue and h.dep_ in OBJ_DEPS and any(
+            c.dep_ in SUBJ_DEPS and c.i == other.i for c in h.head.children):
+        return complement  # 'X fired the shots that killed Y': the instrument's wielder
+    return None
 
 
 def _role_below(cue: Token, t: Token) -> str | None:
