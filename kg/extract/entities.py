@@ -392,7 +392,8 @@ def _cue_for(span: Span, ontology: Ontology) -> str | None:
             return cls
     for child in root.children:
         if child.dep_ == "appos" and child.i >= span.end and child.pos_ == "NOUN":
-            cls = head_cue_class(child, ontology)
+            # 'X, a professor of Y': a title in apposition makes X a person
+            cls = head_cue_class(child, ontology) or _person_noun(child, ontology)
             if cls:
                 return cls
     if root.dep_ in ("nsubj", "nsubjpass") and head.lemma_ == "be":
