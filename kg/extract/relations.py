@@ -508,8 +508,8 @@ def _structure_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
             for target in _appositions(ctx, root, m):
                 yield Candidate(m, prop, target, _evidence(ctx, sent, "structure:appos", CONF_STRUCTURE))
         for prop in structures.get("premodifier", ()):
-            for target, conf in _premodifiers(ctx, root, m):
-                if target.cls == m.cls:
+            for target, conf, dep in _premodifiers(ctx, root, m):
+                if target.cls == m.cls and dep != "poss":
                     continue  # 'the Russia-Iran alignment' names two countries, not a country's
                 yield Candidate(m, prop, target, _evidence(ctx, sent, "structure:premodifier", conf))
         for name, props in structures.items():
@@ -540,8 +540,29 @@ def _appositions(ctx: Context, root: Token, m: Mention) -> Iterator[Mention]:
         if c.i <= root.i or not (c.dep_ == "appos" or c.dep_ == "conj" and not listed):
             continue
         t = ctx.by_token.get(c.i)
-        if t is not None and t.start >= m.end and ctx.doc.text[m.end:t.start].strip() == ",":
+        if t is not None and t.start >= m.end and ctx.doc.text[m.end:t.start].strip() == "," \
+                and not _in_list(ctx, m, t):
             yield t
+
+
+def _in_list(ctx: Context, first: Mention, second: Mention) -> bool:
+    """'Colombia, Bolivia, Ecuador and Peru': the pair starts a list of names that ends with a
+    coordinator (the parser nests such lists, so the coordinator may hang far from the pair)."""
+    text = ctx.doc.text
+    starts = {x.start: x for x in ctx.mentions}
+    cur = second
+    for _ in range(10):
+        after = text[cur.end:]
+        rest = after.lstrip(" ,")
+        if rest.startswith(("and ", "or ")):
+            return True
+        if not after.lstrip().startswith(","):
+            return False
+        nxt = starts.get(len(text) - len(rest))
+        if nxt is None:
+            return False
+        cur = nxt
+    return False
 
 
 def _named_inside(ctx: Context, m: Mention, allowed: frozenset[str]) -> Iterator[Mention]:
@@ -579,8 +600,9 @@ def _anaphor_structures(ctx: Context, sent: Span) -> Iterator[Candidate]:
                             ctx, sent, "structure:premodifier:anaphor", conf))
 
 
-def _premodifiers(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Mention, float]]:
-    """Entities named before the mention or before the noun it names ('a Russian X rocket')."""
+def _premodifiers(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Mention, float, str]]:
+    """Entities named before the mention or before the noun it names ('a Russian X rocket'),
+    with the dependency that attaches them."""
     holders = [root]
     if root.dep_ in ("compound", "nmod", "appos") and root.head.pos_ == "NOUN":
         holders.append(root.head)  # 'the X satellite', 'agency X', 'channel X'
@@ -588,12 +610,15 @@ def _premodifiers(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Menti
                    and c.i > root.i)  # 'X, a Japanese satellite'
     if ctx.onto.is_person(m.cls):
         holders.extend(t for t, _ in _titles_of(ctx, root, m))  # 'Iranian Ambassador X'
+        # 'the Atlanta businessman X': a common noun written before the name describes X
+        holders.extend(c for c in root.children if c.dep_ == "compound" and c.pos_ == "NOUN"
+                       and c.i < root.i and c.i not in ctx.by_token)
     for h in holders:
         for c in h.children:
             if c.dep_ in NOMINAL_DEPS and c.i < h.i and c.i in ctx.by_token:
                 t = ctx.by_token[c.i]
                 if (t.start, t.end) != (m.start, m.end):
-                    yield t, CONF_STRUCTURE
+                    yield t, CONF_STRUCTURE, c.dep_
 
 
 def _path_cues(onto: Ontology) -> dict[str, frozenset[str]]:
