@@ -104,7 +104,7 @@ c04:OrgBased_In a owl:ObjectProperty ; rdfs:label "organization based in"@en ;
     rdfs:domain c04:Org ; rdfs:range c04:Loc ;
     kgo:frame "base: obj -> prep:in", "headquarter: obj -> prep:in", "locate: obj -> prep:in",
         "base: subj -> prep:in" ;
-    kgo:structure "prep:in", "prep:of", "premodifier", "appos" .
+    kgo:structure "prep:in", "prep:of", "premodifier", "appos", "dateline" .
 
 c04:Live_In a owl:ObjectProperty ; rdfs:label "lives in"@en ;
     rdfs:domain c04:Peop ; rdfs:range c04:Loc ;
@@ -117,7 +117,7 @@ c04:Live_In a owl:ObjectProperty ; rdfs:label "lives in"@en ;
 c04:Located_In a owl:ObjectProperty ; rdfs:label "located in"@en ;
     rdfs:domain c04:Loc ; rdfs:range c04:Loc ;
     kgo:frame "locate: obj -> prep:in", "lie: subj -> prep:in" ;
-    kgo:structure "prep:in", "prep:of", "appos", "premodifier" .
+    kgo:structure "prep:in", "prep:of", "appos", "premodifier", "dateline" .
 """
 
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
+from kg.extract.dateline import find_dateline
 from kg.ontology import Ontology
 from kg.records import Mention
 
@@ -66,6 +67,7 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
         if m is not None:
             found.append(_mention(span, doc_id, m.cls, "ALIAS", m.key, sent_of))
             covered.update(range(span.start, span.end))
+    found = _with_datelines(doc, doc_id, ontology, found, covered, sent_of)
     found.extend(_conjuncts(doc, doc_id, found, covered, sent_of))
     found.extend(_cue_named(doc, doc_id, ontology, covered, sent_of))
     found.extend(_titled_people(doc, doc_id, ontology, covered, sent_of))
@@ -209,6 +211,27 @@ def _conjuncts(doc: Doc, doc_id: str, found: list[Mention], covered: set[int],
             covered.update(range(span.start, span.end))
             out.append(_mention(span, doc_id, m.cls, "CONJ", "", sent_of))
     return out
+
+
+def _with_datelines(doc: Doc, doc_id: str, ontology: Ontology, found: list[Mention],
+                    covered: set[int], sent_of: dict[int, int]) -> list[Mention]:
+    """'BANGKOK, Thailand (AP)': a wire dateline names places and then an agency, whatever the
+    NER made of the capitalised words (it often calls the city an organisation)."""
+    place_cls, org_cls = ontology.ner_map.get("GPE"), ontology.ner_map.get("ORG")
+    if place_cls is None or org_cls is None:
+        return found
+    for sent in doc.sents:
+        line = find_dateline(sent)
+        if line is None:
+            continue
+        for span, cls in [*((p, place_cls) for p in line.places), (line.agency, org_cls)]:
+            same = [m for m in found if (m.start, m.end) == (span.start_char, span.end_char)]
+            if same and ontology.is_a(same[0].cls, cls):
+                continue  # 'Thailand' from the gazetteer keeps its entry
+            found = [m for m in found if m.end <= span.start_char or m.start >= span.end_char]
+            found.append(_mention(span, doc_id, cls, "DATELINE", "", sent_of))
+            covered.update(range(span.start, span.end))
+    return found
 
 
 def _designators(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],

@@ -8,6 +8,7 @@ from itertools import product
 
 from spacy.tokens import Doc, Span, Token
 
+from kg.extract.dateline import find_dateline
 from kg.extract.entities import head_cue_class, token_mentions
 from kg.ontology import Frame, Ontology
 from kg.records import Candidate, Evidence, Mention
@@ -215,6 +216,7 @@ def relation_candidates(doc: Doc, doc_id: str, mentions: list[Mention],
         cands.extend(_structure_candidates(ctx, sent))
         cands.extend(_anaphor_structures(ctx, sent))
         cands.extend(_path_candidates(ctx, sent))
+        cands.extend(_dateline_candidates(ctx, sent))
     # entities named inside other names ('Kenya' in 'Kenya Space Agency') are mentions too
     known = {(m.start, m.end) for m in mentions}
     for c in cands:
@@ -619,6 +621,23 @@ def _premodifiers(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Menti
                 t = ctx.by_token[c.i]
                 if (t.start, t.end) != (m.start, m.end):
                     yield t, CONF_STRUCTURE, c.dep_
+
+
+def _dateline_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
+    """Structure 'dateline': 'BANGKOK, Thailand (AP)' relates the agency to each place and
+    each place to the next one, as the property's domain and range allow."""
+    props = ctx.onto.structures.get("dateline", ())
+    line = find_dateline(sent) if props else None
+    if line is None:
+        return
+    places = [ctx.by_token.get(p.root.i) for p in line.places]
+    agency = ctx.by_token.get(line.agency.root.i)
+    pairs = [(agency, p) for p in places] + list(zip(places, places[1:]))
+    for (a, b), prop in product(pairs, props):
+        info = ctx.onto.properties[prop]
+        if a is not None and b is not None and a is not b and ctx.onto.fits(a.cls, info.domain) \
+                and ctx.onto.fits(b.cls, info.range):
+            yield Candidate(a, prop, b, _evidence(ctx, sent, "structure:dateline", CONF_STRUCTURE))
 
 
 def _path_cues(onto: Ontology) -> dict[str, frozenset[str]]:
