@@ -44,7 +44,8 @@ TITLES_OF_PLACE = (
     '"president", "vice president", "prime minister", "premier", "king", "queen", "governor", '
     '"mayor", "senator", "representative", "ambassador", "minister", "foreign minister", '
     '"citizen", "resident", "native", "leader", "chancellor", "dictator", "emperor", '
-    '"official", "sheriff", "attorney general", "congressman", "lawmaker"')
+    '"official", "sheriff", "attorney general", "congressman", "lawmaker", "gov.", "sen.", '
+    '"rep."')
 
 ONTOLOGY_TTL = f"""\
 # CoNLL04 (Roth & Yih 2004) as a kg ontology: four entity types, five relations.
@@ -111,7 +112,9 @@ c04:Live_In a owl:ObjectProperty ; rdfs:label "lives in"@en ;
     kgo:titleCue {TITLES_OF_PLACE} ;
     kgo:frame "live: subj -> prep:in", "reside: subj -> prep:in", "bear: obj -> prep:in",
         "grow: subj -> prep:in", "move: subj -> prep:to", "return: subj -> prep:to",
-        "native: subj -> prep:of", "resident: subj -> prep:of", "citizen: subj -> prep:of" ;
+        "native: subj -> prep:of", "resident: subj -> prep:of", "citizen: subj -> prep:of",
+        "home: poss -> amod", "home: poss -> prep:in", "hometown: poss -> prep:of",
+        "hometown: poss -> amod" ;
     kgo:structure "prep:of", "prep:from", "prep:in", "premodifier" .
 
 c04:Located_In a owl:ObjectProperty ; rdfs:label "located in"@en ;

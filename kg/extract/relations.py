@@ -545,6 +545,19 @@ def _appositions(ctx: Context, root: Token, m: Mention) -> Iterator[Mention]:
         if t is not None and t.start >= m.end and ctx.doc.text[m.end:t.start].strip() == "," \
                 and not _in_list(ctx, m, t):
             yield t
+            return
+    # the parser often leaves 'EAST LANSING, Mich.' or 'Azusa, Calif.' unlinked: two names of
+    # one class with only a comma between them, at the end of their comma chain
+    nxt = next((x for x in ctx.mentions if x.start >= m.end), None)
+    if nxt is not None and nxt.cls == m.cls and ctx.doc.text[m.end:nxt.start].strip() == "," \
+            and not _in_list(ctx, m, nxt) and not _chained(ctx, nxt):
+        yield nxt
+
+
+def _chained(ctx: Context, m: Mention) -> bool:
+    """Whether a comma and another name of the same class follow the mention."""
+    nxt = next((x for x in ctx.mentions if x.start >= m.end), None)
+    return nxt is not None and nxt.cls == m.cls and ctx.doc.text[m.end:nxt.start].strip() == ","
 
 
 def _in_list(ctx: Context, first: Mention, second: Mention) -> bool:
