@@ -16,6 +16,7 @@ MONTHS = frozenset("""jan jan. january feb feb. february mar mar. march apr apr.
     nov. november dec dec. december""".split())
 DASHES = frozenset({"--", "-", "—", "–", "_"})
 MAX_PLACES = 3
+CITY_WORDS = frozenset({"city", "town"})  # 'Panama City': the word is part of the place
 MAX_WORDS = 4  # words in one place or agency name
 
 
@@ -110,8 +111,10 @@ def _parenthesised(sent: Span, i: int) -> Dateline | None:
 
 def _header(sent: Span, i: int) -> Dateline | None:
     doc = sent.doc
-    if i >= sent.end or doc[i].ent_iob_ != "B" or doc[i].ent_type_ not in ("GPE", "LOC"):
+    if i >= sent.end:
         return None
+    if doc[i].ent_iob_ != "B" or doc[i].ent_type_ not in ("GPE", "LOC"):
+        return _merged_header(sent, i)
     place_end = i + 1
     while place_end < sent.end and doc[place_end].ent_iob_ == "I":
         place_end += 1
@@ -122,6 +125,27 @@ def _header(sent: Span, i: int) -> Dateline | None:
         place_end += 1  # 'Mexico City LA JORNADA': the NER's place stopped short
     rest = [t for t in doc[j:sent.end] if not t.is_space]
     # 'Paris AFP in English ...', or the whole sentence is 'Tokyo NIHON KEIZAI SHIMBUN'
-    if rest and not (rest[0].lower_ == "in" and len(rest) > 1 and rest[1].ent_type_ == "LANGUAGE"):
+    if rest and not _in_language(rest):
         return None
     return Dateline((doc[i:place_end],), doc[place_end:j])
+
+
+def _merged_header(sent: Span, i: int) -> Dateline | None:
+    """'Paris Radio Monte Carlo in Arabic 1700 GMT': the NER made one name of the place and
+    the agency; the place is the first word ('Guatemala City': and a following 'City')."""
+    doc = sent.doc
+    j = _name_at(sent, i)
+    rest = [t for t in doc[j:sent.end] if not t.is_space]
+    if j - i < 2 or not _in_language(rest):
+        return None
+    place_end = i + 1
+    if doc[place_end].lower_ in CITY_WORDS:
+        place_end += 1
+    return Dateline((doc[i:place_end],), doc[place_end:j]) if place_end < j else None
+
+
+def _in_language(rest: list) -> bool:
+    """'in English', 'in Spanish 0400 GMT': the language a monitored broadcast was in."""
+    return len(rest) > 1 and rest[0].lower_ == "in" and (
+        rest[1].ent_type_ in ("LANGUAGE", "NORP") or rest[1].is_title and rest[1].is_alpha
+        and (len(rest) == 2 or rest[2].like_num))
