@@ -78,7 +78,7 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
         if m.start >= last_end:
             out.append(m)
             last_end = m.end
-    return _acronyms_defined(doc.text, out)
+    return _acronyms_defined(doc.text, _places_before_places(doc.text, out, ontology))
 
 
 _MATCHERS: dict[tuple[int, int], PhraseMatcher] = {}
@@ -232,6 +232,22 @@ def _with_datelines(doc: Doc, doc_id: str, ontology: Ontology, found: list[Menti
             found.append(_mention(span, doc_id, cls, "DATELINE", "", sent_of))
             covered.update(range(span.start, span.end))
     return found
+
+
+def _places_before_places(text: str, mentions: list[Mention], ontology: Ontology
+                          ) -> list[Mention]:
+    """'Stockton, Calif.', 'LANCASTER, Pa.': a name the NER called an organisation, followed by
+    a comma and a place, is the smaller place of the pair."""
+    place_cls, org_cls = ontology.ner_map.get("GPE"), ontology.ner_map.get("ORG")
+    if place_cls is None or org_cls is None:
+        return mentions
+    out = list(mentions)
+    for k, (m, n) in enumerate(zip(mentions, mentions[1:], strict=False)):
+        if m.label == "ORG" and not m.key and m.cls == org_cls \
+                and m.text.split()[-1].lower() not in ontology.org_cue_words \
+                and text[m.end:n.start].strip() == "," and ontology.is_a(n.cls, place_cls):
+            out[k] = replace(m, cls=place_cls, label="GPE")
+    return out
 
 
 def _designators(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
