@@ -383,6 +383,8 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
     if before is not None and before.lower_ in ontology.title_cues and before.is_title \
             and all(t.pos_ == "PROPN" for t in span) and label in ("ORG", "GPE", "NORP", "PRODUCT"):
         label = "PERSON"  # 'Minister X': the NER called a person an org
+    elif label in ("ORG", "GPE") and _person_shaped(span):
+        label = "PERSON"
     cls = ontology.classes.get(label) and label  # ruler labels are class names
     cls = cls or ontology.ner_map.get(label)
     if label == "PERSON":
@@ -403,6 +405,21 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
         # WORK_OF_ART and other labels without a class: keep only if a cue types them
         return None
     return _mention(span, doc_id, cls, label, key, sent_of)
+
+
+def _person_shaped(span: Span) -> bool:
+    """Signs that a name the NER called an organisation or place is a person's: an age in
+    commas after it ('X, 53, said'), a middle initial ('Ulf D. Merbold'), or being born."""
+    doc, end = span.doc, span.end
+    if end + 2 < len(doc) and doc[end].text == "," and doc[end + 1].like_num \
+            and doc[end + 1].text.isdigit() and 0 < int(doc[end + 1].text) < 120 \
+            and doc[end + 2].text == ",":
+        return True
+    if len(span) == 3 and re.fullmatch(r"[A-Z]\.", span[1].text) and span[0].is_title \
+            and span[2].is_title:
+        return True
+    root = span.root
+    return root.dep_ == "nsubjpass" and root.head.lemma_ == "bear"
 
 
 def _cue_for(span: Span, ontology: Ontology) -> str | None:
