@@ -39,7 +39,8 @@ TITLES_AT_WORK = (
     '"correspondent", "reporter", "editor", "analyst", "economist", "adviser", "advisor", '
     '"aide", "employee", "manager", "founder", "administrator", "commissioner", "governor", '
     '"general", "commander", "agent", "lawyer", "attorney", "professor", "researcher", '
-    '"scientist", "representative", "senator", "chancellor", "coach", "owner", "partner"')
+    '"scientist", "representative", "senator", "chancellor", "coach", "owner", "partner", '
+    '"deputy", "comptroller", "treasurer", "trustee"')
 TITLES_OF_PLACE = (
     '"president", "vice president", "prime minister", "premier", "king", "queen", "governor", '
     '"mayor", "senator", "representative", "ambassador", "minister", "foreign minister", '
@@ -78,6 +79,9 @@ c04:Loc a owl:Class ; rdfs:label "Location"@en ;
 # train split shows dates, times, nationalities and titles of works marked only now and then.
 c04:Other a owl:Class ; rdfs:label "Other"@en ;
     kgo:nerLabel "EVENT", "MONEY", "PERCENT" .
+
+# time zones in wire headers ('0400 GMT') are no organisations
+[] kgo:stopName "GMT", "EST", "EDT", "PST", "PDT", "CST", "CDT" .
 
 kgo:NewsArticle a owl:Class ; rdfs:label "News article"@en .
 

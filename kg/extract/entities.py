@@ -502,8 +502,9 @@ def _with_first_names(span: Span, ontology: Ontology) -> Span:
 def _strip_titles(span: Span, ontology: Ontology) -> Span | None:
     s = span.start
     doc = span.doc
+    # 'Evaluating X's visit, ...': a sentence-opening verb the NER took into the name
     while s < span.end - 1 and (doc[s].lower_ in ontology.honorifics
-                                or doc[s].lower_ in ontology.title_cues):
+                                or doc[s].lower_ in ontology.title_cues or doc[s].pos_ == "VERB"):
         s += 1
     return doc[s:span.end] if s < span.end else None
 
