@@ -398,6 +398,9 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
             label = "TITLE"  # 'President X' is surely a person
         span = _with_name_titles(stripped, ontology)
     cue = _cue_for(span, ontology)
+    if cue is not None and label in ("GPE", "LOC") and cls is not None \
+            and not ontology.is_a(cue, cls) and span[-1].lower_ not in ontology.head_cues:
+        cue = None  # 'a Hong Kong construction firm': the place modifies the noun, is not it
     if cue is not None and label != "TITLE" and not (label == "PERSON" and cue in ("Country",
                                                                                 "City")):
         cls = cue if cls is None or not ontology.is_a(cls, cue) else cls
