@@ -52,6 +52,8 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
         # values and gazetteer names ('rock music' is a genre the ontology lists) stay as written
         for span in _clean_pieces(ent, value=value or bool(ent_id)):
             span = _with_designator(span)
+            if label == "ORG":
+                span = _with_name_final_s(span)
             if span.text.casefold() in ontology.stop_names:
                 continue
             m = _typed(span, label, ent_id, doc_id, ontology, sent_of)
@@ -188,6 +190,16 @@ def _with_designator(span: Span) -> Span:
             and len(doc[end].text) <= 3 and doc[end - 1].whitespace_:
         end += 1  # 'Cruzeiro-Sul 1'
     return doc[span.start:end] if end > span.end else span
+
+
+def _with_name_final_s(span: Span) -> Span:
+    """'representing Church's, he said', 'went to Macy's after': an 's that possesses nothing
+    (no noun follows it) ends the organisation's name."""
+    doc, end = span.doc, span.end
+    if end + 1 < len(doc) and doc[end].tag_ == "POS" and doc[end].lower_ in ("'s", "’s") \
+            and doc[end + 1].pos_ in ("PUNCT", "ADP", "VERB", "AUX", "CCONJ"):
+        return doc[span.start:end + 1]
+    return span
 
 
 def _conjuncts(doc: Doc, doc_id: str, found: list[Mention], covered: set[int],
