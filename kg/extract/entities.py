@@ -73,6 +73,7 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
     found.extend(_conjuncts(doc, doc_id, found, covered, sent_of))
     found.extend(_cue_named(doc, doc_id, ontology, covered, sent_of))
     found.extend(_titled_people(doc, doc_id, ontology, covered, sent_of))
+    found.extend(_described_people(doc, doc_id, ontology, covered, sent_of))
     found.extend(_designators(doc, doc_id, ontology, covered, sent_of))
     found.sort(key=lambda m: (m.start, -m.end))
     out, last_end = [], -1
@@ -597,4 +598,29 @@ def _titled_people(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
             covered.update(range(i, j))
             out.append(_mention(run, doc_id, ontology.person_class, "TITLE", "", sent_of))
         i = max(j, i + 1)
+    return out
+
+
+def _described_people(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
+                      sent_of: dict[int, int]) -> list[Mention]:
+    """Proper names the NER skipped that an age or a title in apposition marks as people:
+    'X, 53, a former law professor', 'X, a senior ministry official, said'."""
+    out = []
+    for tok in doc:
+        if tok.i in covered or tok.pos_ != "PROPN" or not tok.is_title or not tok.is_alpha \
+                or tok.dep_ == "compound":
+            continue
+        start = tok.i
+        while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == tok.i \
+                and doc[start - 1].pos_ == "PROPN" and doc[start - 1].is_title \
+                and start - 1 not in covered:
+            start -= 1
+        span = doc[start:tok.i + 1]
+        if _is_title_word(span[0], ontology) or span.text.casefold() in ontology.stop_names:
+            continue
+        titled = any(c.dep_ == "appos" and c.pos_ == "NOUN" and c.i > tok.i
+                     and _person_noun(c, ontology) for c in tok.children)
+        if titled or _person_shaped(span) and not span.root.dep_ == "nsubjpass":
+            covered.update(range(span.start, span.end))
+            out.append(_mention(span, doc_id, ontology.person_class, "DESCRIBED", "", sent_of))
     return out
