@@ -73,7 +73,7 @@ c04:Loc a owl:Class ; rdfs:label "Location"@en ;
     kgo:headCue "city", "town", "village", "county", "state", "country", "province", "island",
         "river", "mountain", "valley", "street", "avenue", "forest", "range", "channel", "desert",
         "park", "square", "lake", "bay", "beach", "canyon", "bridge", "airport", "harbor",
-        "coast", "peninsula", "parish", "district", "region" .
+        "coast", "peninsula", "parish", "district", "region", "capital", "suburb", "hometown" .
 
 # Other: named events and the values CoNLL04 marks as a rule (sums, shares); a look at the
 # train split shows dates, times, nationalities and titles of works marked only now and then.
