@@ -78,7 +78,7 @@ c04:Loc a owl:Class ; rdfs:label "Location"@en ;
 # Other: named events and the values CoNLL04 marks as a rule (sums, shares); a look at the
 # train split shows dates, times, nationalities and titles of works marked only now and then.
 c04:Other a owl:Class ; rdfs:label "Other"@en ;
-    kgo:nerLabel "EVENT", "MONEY", "PERCENT" .
+    kgo:nerLabel "EVENT", "MONEY", "PERCENT", "QUANTITY" .
 
 # time zones in wire headers ('0400 GMT') are no organisations
 [] kgo:stopName "GMT", "EST", "EDT", "PST", "PDT", "CST", "CDT" .

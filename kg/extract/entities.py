@@ -355,6 +355,11 @@ def _clean_pieces(span: Span, value: bool = False) -> list[Span]:
         while s < e and (doc[s].dep_ in EDGE_DEPS and doc[s].lower_ in _EDGE_WORDS
                          or doc[s].is_punct or doc[s].is_space):
             s += 1
+        if value:  # 'about 70 miles': the hedge is not part of the amount
+            while s < e - 1 and doc[s].lower_ in APPROXIMATORS:
+                s += 1
+            if s < e - 2 and doc[s].lower_ in ("more", "less", "fewer") and doc[s + 1].lower_ == "than":
+                s += 2
         while e > s + 1 and not value and doc[e - 1].is_lower and doc[e - 1].pos_ == "NOUN":
             e -= 1  # 'Yonhap news agency': the name is Yonhap, the nouns type it
         while e > s and (doc[e - 1].lower_ in _EDGE_WORDS or doc[e - 1].is_punct
@@ -366,6 +371,8 @@ def _clean_pieces(span: Span, value: bool = False) -> list[Span]:
     return out
 
 
+APPROXIMATORS = frozenset({"about", "nearly", "almost", "approximately", "roughly", "around",
+                           "some", "over", "under", "only", "just"})
 _EDGE_WORDS = frozenset({"the", "a", "an", "and", "or", "of", "'s", "’s", "this", "that", "these"})
 
 
