@@ -403,7 +403,8 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
     if before is not None and before.lower_ in ontology.title_cues and before.is_title \
             and all(t.pos_ == "PROPN" for t in span) and label in ("ORG", "GPE", "NORP", "PRODUCT"):
         label = "PERSON"  # 'Minister X': the NER called a person an org
-    elif label in ("ORG", "GPE") and _person_shaped(span):
+    shaped = label in ("ORG", "GPE") and _person_shaped(span)
+    if shaped:
         label = "PERSON"
     cls = ontology.classes.get(label) and label  # ruler labels are class names
     cls = cls or ontology.ner_map.get(label)
@@ -416,6 +417,8 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
         if stripped.start != span.start or (before is not None and before.is_title and (
                 before.lower_ in ontology.title_cues or before.lower_ in ontology.honorifics)):
             label = "TITLE"  # 'President X' is surely a person
+        elif shaped:
+            label = "SHAPE"  # the NER said otherwise; the context says person
         span = _with_name_titles(stripped, ontology)
     cue = _cue_for(span, ontology)
     if cue is not None and label in ("GPE", "LOC") and cls is not None \
