@@ -129,7 +129,12 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology, known: Iterable[Ent
         if k in person_keys:
             toks = k[5:].split()
             by_last[toks[-1]].add(k)
-            by_last[toks[0]].add(k) if len(toks) > 1 else None
+            by_last[toks[0]].add(k) if len(toks) == 2 else None  # 'Xi' of 'Xi Jinping'
+    # 'Washington', 'Jackson': a name the NER only ever saw as a place is no person's surname
+    places = defaultdict(list)
+    for m in mentions:
+        places[key_of[m]].append(m.label in ("GPE", "LOC"))
+    placed = {k for k, v in places.items() if all(v)}
     by_prefix: dict[str, list[str]] = defaultdict(list)  # a name -> the longer names it starts
     for c in multi:
         words = c.split(" ")
@@ -140,7 +145,7 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology, known: Iterable[Ent
             continue
         name = k[5:]
         # short person names: 'Putin' -> 'Vladimir Putin' (only when one full name fits)
-        if " " not in name and name in by_last and len(by_last[name]) == 1:
+        if " " not in name and name in by_last and len(by_last[name]) == 1 and k not in placed:
             full = next(iter(by_last[name]))
             if full != k:
                 union(full, k)
