@@ -288,7 +288,8 @@ def _acronyms_defined(text: str, mentions: list[Mention]) -> list[Mention]:
     for a, b in zip(mentions, mentions[1:], strict=False):
         between, after = text[a.end:b.start], text[b.end:b.end + 1]
         if between.strip() == "(" and after == ")" and b.text.isupper() and a.cls != "Person" \
-                and len(b.text) < len(a.text):
+                and len(b.text) < len(a.text) and b.text[0] == a.text[0].upper() \
+                and b.label != "DATELINE":  # 'BANGKOK, Thailand (AP)' defines nothing
             defined.setdefault(b.text, a)
     if not defined:
         return mentions
@@ -421,8 +422,10 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
             label = "SHAPE"  # the NER said otherwise; the context says person
         span = _with_name_titles(stripped, ontology)
     cue = _cue_for(span, ontology)
-    if cue is not None and label in ("GPE", "LOC") and cls is not None \
-            and not ontology.is_a(cue, cls) and span[-1].lower_ not in ontology.head_cues:
+    org = ontology.ner_map.get("ORG")
+    if cue is not None and label in ("GPE", "LOC") and cls is not None and org is not None \
+            and ontology.is_a(cue, org) and not ontology.is_a(cue, cls) \
+            and span[-1].lower_ not in ontology.head_cues:
         cue = None  # 'a Hong Kong construction firm': the place modifies the noun, is not it
     if cue is not None and label != "TITLE" and not (label == "PERSON" and cue in ("Country",
                                                                                 "City")):
