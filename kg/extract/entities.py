@@ -240,6 +240,8 @@ def _with_datelines(doc: Doc, doc_id: str, ontology: Ontology, found: list[Menti
         for span, cls in [*((p, place_cls) for p in line.places), (line.agency, org_cls)]:
             same = [m for m in found if (m.start, m.end) == (span.start_char, span.end_char)]
             if same and ontology.is_a(same[0].cls, cls):
+                if cls == org_cls:  # '(AP)' after a place is the agency, no acronym of it
+                    found = [replace(m, label="DATELINE") if m is same[0] else m for m in found]
                 continue  # 'Thailand' from the gazetteer keeps its entry
             found = [m for m in found if m.end <= span.start_char or m.start >= span.end_char]
             found.append(_mention(span, doc_id, cls, "DATELINE", "", sent_of))
@@ -288,7 +290,7 @@ def _acronyms_defined(text: str, mentions: list[Mention]) -> list[Mention]:
     for a, b in zip(mentions, mentions[1:], strict=False):
         between, after = text[a.end:b.start], text[b.end:b.end + 1]
         if between.strip() == "(" and after == ")" and b.text.isupper() and a.cls != "Person" \
-                and len(b.text) < len(a.text) and b.text[0] == a.text[0].upper() \
+                and len(b.text) < len(a.text) \
                 and b.label != "DATELINE":  # 'BANGKOK, Thailand (AP)' defines nothing
             defined.setdefault(b.text, a)
     if not defined:
