@@ -185,3 +185,20 @@ def test_a_kept_title_does_not_split_a_person(zs, tmp_path):
     resolution = resolve(mentions, onto)
     iris = {resolution.iri(m) for m in mentions if "Lincoln" in m.text}
     assert len(iris) == 1
+
+
+def test_measures_describing_a_noun_are_no_amounts(zs):
+    mentions, _ = zs("The 30-foot-tall statue stood 70 miles from the coast.")
+    assert ("70 miles", "Amount") in mentions
+    assert not any("foot" in text for text, _ in mentions)
+
+
+def test_party_and_state_after_a_senator_name_no_place(extract):
+    mentions, *_ = extract("Sen. Orrin Vale, R-Utah, voted against the bill in Denver.")
+    texts = {m.text for m in mentions}
+    assert "Denver" in texts and "Utah" not in texts
+
+
+def test_a_company_noun_before_the_name_still_types_it(zs):
+    mentions, _ = zs("Rumors said the Chilean copper company Codelco would close a smelter.")
+    assert ("Codelco", "Group") in mentions

@@ -27,6 +27,8 @@ CUE_TO_NAME_DEPS = frozenset({"appos", "compound", "nmod"})
 PERSON_RUN_MIN = 2  # proper-noun tokens after a title that make a person name
 TITLE_WINDOW = 6  # tokens before such a run in which the title may stand
 # a product designator: capitalised word, hyphen, a short code ('Vayu-3', 'Talos-C', 'Zhuque-2')
+# 'Sen. X, R-Utah,': a party and a state, an affiliation rather than a place named
+PARTY_STATE = re.compile(r"(?:^|\s)[RDI]-$")
 DESIGNATOR = re.compile(r"^[A-Z][a-z]{2,}-(?:\d{1,3}(?:\.\d{1,2})?[A-Za-z]{0,2}|[A-Z]{1,2}\d?)$")
 
 
@@ -54,7 +56,8 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
             span = _with_designator(span)
             if label == "ORG":
                 span = _with_name_final_s(span)
-            if span.text.casefold() in ontology.stop_names:
+            if span.text.casefold() in ontology.stop_names or _party_state(span) \
+                    or value and _is_measure_modifier(span):
                 continue
             m = _typed(span, label, ent_id, doc_id, ontology, sent_of)
             if m is not None:
@@ -191,6 +194,18 @@ def _with_designator(span: Span) -> Span:
             and len(doc[end].text) <= 3 and doc[end - 1].whitespace_:
         end += 1  # 'Cruzeiro-Sul 1'
     return doc[span.start:end] if end > span.end else span
+
+
+def _party_state(span: Span) -> bool:
+    """'Sen. X, R-Utah, said': the state after a party letter."""
+    before = span.doc.text[max(0, span.start_char - 3):span.start_char]
+    return bool(PARTY_STATE.search(before))
+
+
+def _is_measure_modifier(span: Span) -> bool:
+    """'a 260-mile flight', 'the 30-foot-tall statue': a measure that describes a noun."""
+    return " " not in span.text and "-" in span.text and span.root.dep_ in (
+        "amod", "compound", "nmod", "npadvmod", "nummod")
 
 
 def _with_name_final_s(span: Span) -> Span:
@@ -427,7 +442,7 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
     org = ontology.ner_map.get("ORG")
     if cue is not None and label in ("GPE", "LOC") and cls is not None and org is not None \
             and ontology.is_a(cue, org) and not ontology.is_a(cue, cls) \
-            and span[-1].lower_ not in ontology.head_cues:
+            and span.root.dep_ in ("compound", "nmod", "amod") and span.root.head.i >= span.end:
         cue = None  # 'a Hong Kong construction firm': the place modifies the noun, is not it
     if cue is not None and label != "TITLE" and not (label == "PERSON" and cue in ("Country",
                                                                                 "City")):
