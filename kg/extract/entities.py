@@ -637,8 +637,11 @@ def _described_people(doc: Doc, doc_id: str, ontology: Ontology, covered: set[in
     'X, 53, a former law professor', 'X, a senior ministry official, said'."""
     out = []
     for tok in doc:
-        if tok.i in covered or tok.pos_ != "PROPN" or not tok.is_title or not tok.is_alpha \
-                or tok.dep_ == "compound":
+        # the tagger often misreads a surname that opens a sentence ('Tal, a senior official')
+        opening = tok.is_sent_start and tok.pos_ in ("NOUN", "INTJ", "X") \
+            and tok.lower_ not in ontology.head_cues and tok.lower_ not in ontology.title_cues
+        if tok.i in covered or not (tok.pos_ == "PROPN" or opening) or not tok.is_title \
+                or not tok.is_alpha or tok.dep_ == "compound":
             continue
         start = tok.i
         while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == tok.i \
