@@ -60,7 +60,9 @@ c04:Peop a owl:Class ; rdfs:label "People"@en ;
     kgo:nerLabel "PERSON" ;
     kgo:honorific "mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms.", "dr.", "sen.", "rep.", "gov.",
         "gen.", "lt.", "col.", "sgt.", "rev." ;
-    kgo:nameTitle "mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms.", "dr.", "rev.", "president" .
+    kgo:nameTitle "mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms.", "dr.", "rev.", "president",
+        "prince", "princess", "king", "queen", "duke", "duchess", "archduke", "emperor",
+        "empress", "sultan" .
 
 c04:Org a owl:Class ; rdfs:label "Organization"@en ;
     kgo:nerLabel "ORG" ;

@@ -15,7 +15,7 @@ ZS_TTL = """\
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 
 ex:Human a owl:Class ; rdfs:label "Human"@en ; kgo:nerLabel "PERSON" ;
-    kgo:honorific "mrs.", "dr." ; kgo:nameTitle "mrs.", "president" .
+    kgo:honorific "mrs.", "dr." ; kgo:nameTitle "mrs.", "president", "prince" .
 ex:Group a owl:Class ; rdfs:label "Group"@en ; kgo:nerLabel "ORG" ;
     kgo:headCue "company", "firm", "agency" .
 ex:Place a owl:Class ; rdfs:label "Place"@en ; kgo:nerLabel "GPE", "LOC", "FAC" ;
@@ -202,3 +202,20 @@ def test_party_and_state_after_a_senator_name_no_place(extract):
 def test_a_company_noun_before_the_name_still_types_it(zs):
     mentions, _ = zs("Rumors said the Chilean copper company Codelco would close a smelter.")
     assert ("Codelco", "Group") in mentions
+
+
+def test_company_of_a_place_is_two_names(extract):
+    mentions, *_ = extract("The order went to Larkspur-Dean Corp. of Pittsburgh last week.")
+    types = {m.text: m.cls for m in mentions}
+    assert "Larkspur-Dean Corp." in types and "Pittsburgh" in types
+    assert types["Pittsburgh"] != types["Larkspur-Dean Corp."]
+
+
+def test_a_bracketed_acronym_names_the_organisation_before_it(zs):
+    mentions, _ = zs("The National Guild of Harbour Pilots (NGHP) called a strike on Monday.")
+    assert ("NGHP", "Group") in mentions
+
+
+def test_a_name_opening_with_a_kept_title_is_a_person(zs):
+    mentions, _ = zs("Talks with Prince Orlan Vesk of Kethar ended on Monday.")
+    assert any(text.startswith("Prince") and cls == "Human" for text, cls in mentions)

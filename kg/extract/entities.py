@@ -24,6 +24,8 @@ EDGE_DEPS = frozenset({"det", "cc", "punct", "case", "prep", "predet"})
 # how a proper name attaches to the noun that types it ("the X satellite", "agency X")
 NAME_TO_CUE_DEPS = frozenset({"compound", "nmod", "amod", "appos", "npadvmod", "nummod"})
 CUE_TO_NAME_DEPS = frozenset({"appos", "compound", "nmod"})
+COMPANY_SUFFIXES = frozenset({"corp.", "corp", "inc.", "inc", "co.", "ltd.", "ltd", "llc", "plc",
+                              "corporation", "company"})
 PERSON_RUN_MIN = 2  # proper-noun tokens after a title that make a person name
 TITLE_WINDOW = 6  # tokens before such a run in which the title may stand
 # a product designator: capitalised word, hyphen, a short code ('Vayu-3', 'Talos-C', 'Zhuque-2')
@@ -77,6 +79,7 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
     found.extend(_cue_named(doc, doc_id, ontology, covered, sent_of))
     found.extend(_titled_people(doc, doc_id, ontology, covered, sent_of))
     found.extend(_described_people(doc, doc_id, ontology, covered, sent_of))
+    found.extend(_bracketed_acronyms(doc, doc_id, found, covered, sent_of))
     found.extend(_designators(doc, doc_id, ontology, covered, sent_of))
     found.sort(key=lambda m: (m.start, -m.end))
     out, last_end = [], -1
@@ -162,6 +165,12 @@ def _repair_spans(ents: list[tuple[Span, str, str]], ontology: Ontology
                      or any(_is_title_word(t, ontology) for t in span)):
             i += 1  # '[Ethiopian Transport] Minister X', '[Chief Cabinet] Secretary X'
             continue
+        if label == "ORG" and not ent_id:
+            pieces = _split_seat(span)
+            if pieces is not None:
+                out.extend(pieces)
+                i += 1
+                continue
         out.extend((piece, label, ent_id) for piece in _split_coordination(span, org_words))
         i += 1
     return out
@@ -169,6 +178,15 @@ def _repair_spans(ents: list[tuple[Span, str, str]], ontology: Ontology
 
 def _is_title_word(tok: Token, ontology: Ontology) -> bool:
     return tok.lower_ in ontology.title_cues or tok.lower_ in ontology.honorifics
+
+
+def _split_seat(span: Span) -> list[tuple[Span, str, str]] | None:
+    """'Acme Corp. of Dallas': a company suffix, 'of' and a place are two names."""
+    for t in span[1:-1]:
+        if t.lower_ == "of" and span.doc[t.i - 1].lower_ in COMPANY_SUFFIXES \
+                and span.doc[t.i + 1].is_title:
+            return [(span.doc[span.start:t.i], "ORG", ""), (span.doc[t.i + 1:span.end], "GPE", "")]
+    return None
 
 
 def _split_coordination(span: Span, org_words: frozenset[str]) -> list[Span]:
@@ -421,7 +439,8 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
     if before is not None and before.lower_ in ontology.title_cues and before.is_title \
             and all(t.pos_ == "PROPN" for t in span) and label in ("ORG", "GPE", "NORP", "PRODUCT"):
         label = "PERSON"  # 'Minister X': the NER called a person an org
-    shaped = label in ("ORG", "GPE") and _person_shaped(span)
+    shaped = label in ("ORG", "GPE") and (_person_shaped(span) or len(span) > 1 and (
+        span[0].lower_ in ontology.honorifics or span[0].lower_ in ontology.name_titles))
     if shaped:
         label = "PERSON"
     cls = ontology.classes.get(label) and label  # ruler labels are class names
@@ -656,4 +675,24 @@ def _described_people(doc: Doc, doc_id: str, ontology: Ontology, covered: set[in
         if titled or _person_shaped(span) and not span.root.dep_ == "nsubjpass":
             covered.update(range(span.start, span.end))
             out.append(_mention(span, doc_id, ontology.person_class, "DESCRIBED", "", sent_of))
+    return out
+
+
+def _bracketed_acronyms(doc: Doc, doc_id: str, found: list[Mention], covered: set[int],
+                        sent_of: dict[int, int]) -> list[Mention]:
+    """'the Workers' Central Organisation (WCO)': an upper-case word in parentheses right after
+    a name that the NER skipped is that name's acronym."""
+    out = []
+    ends = {m.end: m for m in found if not m.label == "DATELINE"}
+    for tok in doc[1:-1]:
+        if tok.i in covered or not tok.is_upper or not tok.is_alpha or len(tok.text) < 2 \
+                or doc[tok.i - 1].text != "(" or doc[tok.i + 1].text != ")":
+            continue
+        before = doc.text[:doc[tok.i - 1].idx].rstrip()
+        m = ends.get(len(before))
+        if m is None or len(m.text) <= len(tok.text) or m.label in ("PERSON", "TITLE"):
+            continue
+        covered.add(tok.i)
+        out.append(replace(_mention(doc[tok.i:tok.i + 1], doc_id, m.cls, "ACRONYM", "", sent_of),
+                           key=m.key or "name:" + m.text))
     return out
