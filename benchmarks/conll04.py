@@ -4,8 +4,9 @@
     python benchmarks/conll04.py                      # ../shared/bench/conll04/conll04_dev.json
     python benchmarks/conll04.py --split train --limit 200
 
-Only the ontology below describes the task; its cue words were written by hand from the
-relation definitions (nothing is fitted to the labels). Each sentence is one document (tokens
+Only the ontology below describes the task (kg's gazetteer of countries and regions is loaded
+beside it, its classes as locations); its cue words were written by hand from the relation
+definitions (nothing is fitted to the labels). Each sentence is one document (tokens
 joined with spaces); kg's mentions carry character offsets, mapped back to token spans.
 Scores are strict micro P/R/F1: an entity is right when its token span and type are; a
 relation when both argument spans and types and the relation type are. Writes the ontology to
