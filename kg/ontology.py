@@ -108,6 +108,9 @@ class Ontology:
     honorifics: frozenset[str]
     files: tuple[str, ...] = field(default=())
     stop_names: frozenset[str] = frozenset()  # casefolded names that are never entities
+    # lower-case words kept in a person's name when written right before it ('Mrs.', 'President'),
+    # for annotation schemes that count them as part of the name
+    name_titles: frozenset[str] = frozenset()
 
     def ancestors(self, cls: str) -> frozenset[str]:
         """The class and all its superclasses."""
@@ -356,7 +359,9 @@ def _from_graph(g: Graph, files: tuple[str, ...],
         )
     honorifics = frozenset(x.lower() for c in class_nodes for x in _strings(g, c, KGO.honorific))
     stop_names = frozenset(str(o).strip().casefold() for o in g.objects(None, KGO.stopName))
-    return Ontology(classes, properties, _gazetteer(g, classes), honorifics, files, stop_names)
+    name_titles = frozenset(x.lower() for c in class_nodes for x in _strings(g, c, KGO.nameTitle))
+    return Ontology(classes, properties, _gazetteer(g, classes), honorifics, files, stop_names,
+                    name_titles)
 
 
 def _frames(g: Graph, p: URIRef, where: str, symmetric: bool) -> tuple[Frame, ...]:

@@ -19,8 +19,8 @@ __all__ = ["Issue", "CueUse", "CheckReport", "check_ontology", "sample_usage", "
 NER_LABELS = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT",
                         "WORK_OF_ART", "LAW", "LANGUAGE", "DATE", "TIME", "PERCENT", "MONEY",
                         "QUANTITY", "ORDINAL", "CARDINAL"})
-STRUCTURES = ("premodifier", "name", "appos", "prep:P")
-STRUCTURE_RE = re.compile(r"^(premodifier|name|appos|prep:[a-z][a-z ]*)$")
+STRUCTURES = ("premodifier", "name", "appos", "path", "dateline", "prep:P")
+STRUCTURE_RE = re.compile(r"^(premodifier|name|appos|path|dateline|prep:[a-z][a-z ]*)$")
 # parents from these vocabularies need no declaration (kgo:Evidence is an rdf:Statement)
 STANDARD_NAMESPACES = ("http://www.w3.org/", "http://purl.org/dc/", "http://xmlns.com/foaf/",
                        "https://schema.org/", "http://schema.org/")

@@ -15,7 +15,7 @@ __all__ = ["Entity", "Resolution", "resolve", "normalize", "slug"]
 
 # how much a mention's class counts when the mentions of one entity disagree
 CLASS_WEIGHT = {"gazetteer": 10, "DEMONYM": 10, "CUE": 6, "TITLE": 4, "retyped": 6,
-                "DESIGNATOR": 2}
+                "DESIGNATOR": 2, "SHAPE": 4, "DESCRIBED": 4}
 NER_WEIGHT = 1
 ACRONYM_RE = re.compile(r"^[A-Z][A-Z.&]{1,9}$")
 ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "de", "du", "la", "&"})
@@ -46,6 +46,17 @@ def normalize(name: str) -> str:
     if s.startswith("the "):
         s = s[4:]
     return s
+
+
+def _person_name(name: str, m: Mention, ontology: Ontology) -> str:
+    """A person's normalised name without the titles an ontology keeps in names
+    ('president x' and 'x' are one person)."""
+    if not ontology.name_titles or not ontology.is_person(m.cls):
+        return name
+    words = name.split(" ")
+    while len(words) > 1 and words[0] in ontology.name_titles:
+        words = words[1:]
+    return " ".join(words)
 
 
 def slug(label: str) -> str:
@@ -94,7 +105,7 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology, known: Iterable[Ent
     for m in mentions:
         entry = ontology.surface_index.get(normalize(m.text)) if not m.key else None
         k = m.key or (entry.iri if entry is not None and m.label != "PERSON" else
-                      "name:" + normalize(m.text))
+                      "name:" + _person_name(normalize(m.text), m, ontology))
         if k.startswith("name:"):
             k = "name:" + normalize(k[5:])
         key_of[m] = k
@@ -107,8 +118,9 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology, known: Iterable[Ent
             other = "name:" + normalize(m.text)
             find(other)
             union(key_of[m], other)
-    person_keys = {key_of[m] for m in mentions if m.cls == "Person"}
-    person_keys |= {k for k, iri in known_names.items() if known_entities[iri].cls == "Person"}
+    person_keys = {key_of[m] for m in mentions if ontology.is_person(m.cls)}
+    person_keys |= {k for k, iri in known_names.items()
+                    if ontology.is_person(known_entities[iri].cls)}
     cue_words = {w for cue in ontology.head_cues for w in cue.split()}
     keys = sorted(set(key_of.values()) | set(known_names))
     multi = [k for k in keys if k.startswith("name:") and " " in k]
@@ -117,7 +129,12 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology, known: Iterable[Ent
         if k in person_keys:
             toks = k[5:].split()
             by_last[toks[-1]].add(k)
-            by_last[toks[0]].add(k) if len(toks) > 1 else None
+            by_last[toks[0]].add(k) if len(toks) == 2 else None  # 'Xi' of 'Xi Jinping'
+    # 'Washington', 'Jackson': a name the NER only ever saw as a place is no person's surname
+    places = defaultdict(list)
+    for m in mentions:
+        places[key_of[m]].append(m.label in ("GPE", "LOC"))
+    placed = {k for k, v in places.items() if all(v)}
     by_prefix: dict[str, list[str]] = defaultdict(list)  # a name -> the longer names it starts
     for c in multi:
         words = c.split(" ")
@@ -128,7 +145,7 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology, known: Iterable[Ent
             continue
         name = k[5:]
         # short person names: 'Putin' -> 'Vladimir Putin' (only when one full name fits)
-        if " " not in name and name in by_last and len(by_last[name]) == 1:
+        if " " not in name and name in by_last and len(by_last[name]) == 1 and k not in placed:
             full = next(iter(by_last[name]))
             if full != k:
                 union(full, k)

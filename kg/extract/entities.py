@@ -8,6 +8,7 @@ from dataclasses import replace
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
+from kg.extract.dateline import find_dateline
 from kg.ontology import Ontology
 from kg.records import Mention
 
@@ -23,9 +24,13 @@ EDGE_DEPS = frozenset({"det", "cc", "punct", "case", "prep", "predet"})
 # how a proper name attaches to the noun that types it ("the X satellite", "agency X")
 NAME_TO_CUE_DEPS = frozenset({"compound", "nmod", "amod", "appos", "npadvmod", "nummod"})
 CUE_TO_NAME_DEPS = frozenset({"appos", "compound", "nmod"})
+COMPANY_SUFFIXES = frozenset({"corp.", "corp", "inc.", "inc", "co.", "ltd.", "ltd", "llc", "plc",
+                              "corporation", "company"})
 PERSON_RUN_MIN = 2  # proper-noun tokens after a title that make a person name
 TITLE_WINDOW = 6  # tokens before such a run in which the title may stand
 # a product designator: capitalised word, hyphen, a short code ('Vayu-3', 'Talos-C', 'Zhuque-2')
+# 'Sen. X, R-Utah,': a party and a state, an affiliation rather than a place named
+PARTY_STATE = re.compile(r"(?:^|\s)[RDI]-$")
 DESIGNATOR = re.compile(r"^[A-Z][a-z]{2,}-(?:\d{1,3}(?:\.\d{1,2})?[A-Za-z]{0,2}|[A-Z]{1,2}\d?)$")
 
 
@@ -51,7 +56,10 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
         # values and gazetteer names ('rock music' is a genre the ontology lists) stay as written
         for span in _clean_pieces(ent, value=value or bool(ent_id)):
             span = _with_designator(span)
-            if span.text.casefold() in ontology.stop_names:
+            if label == "ORG":
+                span = _with_name_final_s(span)
+            if span.text.casefold() in ontology.stop_names or _party_state(span) \
+                    or value and _is_measure_modifier(span):
                 continue
             m = _typed(span, label, ent_id, doc_id, ontology, sent_of)
             if m is not None:
@@ -66,9 +74,12 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
         if m is not None:
             found.append(_mention(span, doc_id, m.cls, "ALIAS", m.key, sent_of))
             covered.update(range(span.start, span.end))
+    found = _with_datelines(doc, doc_id, ontology, found, covered, sent_of)
     found.extend(_conjuncts(doc, doc_id, found, covered, sent_of))
     found.extend(_cue_named(doc, doc_id, ontology, covered, sent_of))
     found.extend(_titled_people(doc, doc_id, ontology, covered, sent_of))
+    found.extend(_described_people(doc, doc_id, ontology, covered, sent_of))
+    found.extend(_bracketed_acronyms(doc, doc_id, found, covered, sent_of))
     found.extend(_designators(doc, doc_id, ontology, covered, sent_of))
     found.sort(key=lambda m: (m.start, -m.end))
     out, last_end = [], -1
@@ -76,7 +87,8 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
         if m.start >= last_end:
             out.append(m)
             last_end = m.end
-    return _acronyms_defined(doc.text, out)
+    text = doc.text
+    return _acronyms_defined(text, _places_before_places(text, out, ontology))
 
 
 _MATCHERS: dict[tuple[int, int], PhraseMatcher] = {}
@@ -154,6 +166,12 @@ def _repair_spans(ents: list[tuple[Span, str, str]], ontology: Ontology
                      or any(_is_title_word(t, ontology) for t in span)):
             i += 1  # '[Ethiopian Transport] Minister X', '[Chief Cabinet] Secretary X'
             continue
+        if label == "ORG" and not ent_id:
+            pieces = _split_seat(span)
+            if pieces is not None:
+                out.extend(pieces)
+                i += 1
+                continue
         out.extend((piece, label, ent_id) for piece in _split_coordination(span, org_words))
         i += 1
     return out
@@ -161,6 +179,15 @@ def _repair_spans(ents: list[tuple[Span, str, str]], ontology: Ontology
 
 def _is_title_word(tok: Token, ontology: Ontology) -> bool:
     return tok.lower_ in ontology.title_cues or tok.lower_ in ontology.honorifics
+
+
+def _split_seat(span: Span) -> list[tuple[Span, str, str]] | None:
+    """'Acme Corp. of Dallas': a company suffix, 'of' and a place are two names."""
+    for t in span[1:-1]:
+        if t.lower_ == "of" and span.doc[t.i - 1].lower_ in COMPANY_SUFFIXES \
+                and span.doc[t.i + 1].is_title:
+            return [(span.doc[span.start:t.i], "ORG", ""), (span.doc[t.i + 1:span.end], "GPE", "")]
+    return None
 
 
 def _split_coordination(span: Span, org_words: frozenset[str]) -> list[Span]:
@@ -188,6 +215,28 @@ def _with_designator(span: Span) -> Span:
     return doc[span.start:end] if end > span.end else span
 
 
+def _party_state(span: Span) -> bool:
+    """'Sen. X, R-Utah, said': the state after a party letter."""
+    before = _text_before(span, 3)
+    return bool(PARTY_STATE.search(before))
+
+
+def _is_measure_modifier(span: Span) -> bool:
+    """'a 260-mile flight', 'the 30-foot-tall statue': a measure that describes a noun."""
+    return " " not in span.text and "-" in span.text and span.root.dep_ in (
+        "amod", "compound", "nmod", "npadvmod", "nummod")
+
+
+def _with_name_final_s(span: Span) -> Span:
+    """'representing Church's, he said', 'went to Macy's after': an 's that possesses nothing
+    (no noun follows it) ends the organisation's name."""
+    doc, end = span.doc, span.end
+    if end + 1 < len(doc) and doc[end].tag_ == "POS" and doc[end].lower_ in ("'s", "’s") \
+            and doc[end + 1].pos_ in ("PUNCT", "ADP", "VERB", "AUX", "CCONJ"):
+        return doc[span.start:end + 1]
+    return span
+
+
 def _conjuncts(doc: Doc, doc_id: str, found: list[Mention], covered: set[int],
                sent_of: dict[int, int]) -> list[Mention]:
     """'Kharkiv and Odesa': a proper noun coordinated with a name, which the NER skipped,
@@ -208,6 +257,45 @@ def _conjuncts(doc: Doc, doc_id: str, found: list[Mention], covered: set[int],
                 continue
             covered.update(range(span.start, span.end))
             out.append(_mention(span, doc_id, m.cls, "CONJ", "", sent_of))
+    return out
+
+
+def _with_datelines(doc: Doc, doc_id: str, ontology: Ontology, found: list[Mention],
+                    covered: set[int], sent_of: dict[int, int]) -> list[Mention]:
+    """'BANGKOK, Thailand (AP)': a wire dateline names places and then an agency, whatever the
+    NER made of the capitalised words (it often calls the city an organisation)."""
+    place_cls, org_cls = ontology.ner_map.get("GPE"), ontology.ner_map.get("ORG")
+    if place_cls is None or org_cls is None:
+        return found
+    for sent in doc.sents:
+        line = find_dateline(sent)
+        if line is None:
+            continue
+        for span, cls in [*((p, place_cls) for p in line.places), (line.agency, org_cls)]:
+            same = [m for m in found if (m.start, m.end) == (span.start_char, span.end_char)]
+            if same and ontology.is_a(same[0].cls, cls):
+                if cls == org_cls:  # '(AP)' after a place is the agency, no acronym of it
+                    found = [replace(m, label="DATELINE") if m is same[0] else m for m in found]
+                continue  # 'Thailand' from the gazetteer keeps its entry
+            found = [m for m in found if m.end <= span.start_char or m.start >= span.end_char]
+            found.append(_mention(span, doc_id, cls, "DATELINE", "", sent_of))
+            covered.update(range(span.start, span.end))
+    return found
+
+
+def _places_before_places(text: str, mentions: list[Mention], ontology: Ontology
+                          ) -> list[Mention]:
+    """'Stockton, Calif.', 'LANCASTER, Pa.': a name the NER called an organisation, followed by
+    a comma and a place, is the smaller place of the pair."""
+    place_cls, org_cls = ontology.ner_map.get("GPE"), ontology.ner_map.get("ORG")
+    if place_cls is None or org_cls is None:
+        return mentions
+    out = list(mentions)
+    for k, (m, n) in enumerate(zip(mentions, mentions[1:], strict=False)):
+        if m.label == "ORG" and not m.key and m.cls == org_cls \
+                and m.text.split()[-1].lower() not in ontology.org_cue_words \
+                and text[m.end:n.start].strip() == "," and ontology.is_a(n.cls, place_cls):
+            out[k] = replace(m, cls=place_cls, label="GPE")
     return out
 
 
@@ -236,7 +324,8 @@ def _acronyms_defined(text: str, mentions: list[Mention]) -> list[Mention]:
     for a, b in zip(mentions, mentions[1:], strict=False):
         between, after = text[a.end:b.start], text[b.end:b.end + 1]
         if between.strip() == "(" and after == ")" and b.text.isupper() and a.cls != "Person" \
-                and len(b.text) < len(a.text):
+                and len(b.text) < len(a.text) \
+                and b.label != "DATELINE":  # 'BANGKOK, Thailand (AP)' defines nothing
             defined.setdefault(b.text, a)
     if not defined:
         return mentions
@@ -303,6 +392,11 @@ def _clean_pieces(span: Span, value: bool = False) -> list[Span]:
         while s < e and (doc[s].dep_ in EDGE_DEPS and doc[s].lower_ in _EDGE_WORDS
                          or doc[s].is_punct or doc[s].is_space):
             s += 1
+        if value:  # 'about 70 miles': the hedge is not part of the amount
+            while s < e - 1 and doc[s].lower_ in APPROXIMATORS:
+                s += 1
+            if s < e - 2 and doc[s].lower_ in ("more", "less", "fewer") and doc[s + 1].lower_ == "than":
+                s += 2
         while e > s + 1 and not value and doc[e - 1].is_lower and doc[e - 1].pos_ == "NOUN":
             e -= 1  # 'Yonhap news agency': the name is Yonhap, the nouns type it
         while e > s and (doc[e - 1].lower_ in _EDGE_WORDS or doc[e - 1].is_punct
@@ -314,6 +408,8 @@ def _clean_pieces(span: Span, value: bool = False) -> list[Span]:
     return out
 
 
+APPROXIMATORS = frozenset({"about", "nearly", "almost", "approximately", "roughly", "around",
+                           "some", "over", "under", "only", "just"})
 _EDGE_WORDS = frozenset({"the", "a", "an", "and", "or", "of", "'s", "’s", "this", "that", "these"})
 
 
@@ -344,6 +440,10 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
     if before is not None and before.lower_ in ontology.title_cues and before.is_title \
             and all(t.pos_ == "PROPN" for t in span) and label in ("ORG", "GPE", "NORP", "PRODUCT"):
         label = "PERSON"  # 'Minister X': the NER called a person an org
+    shaped = label in ("ORG", "GPE") and (_person_shaped(span) or len(span) > 1 and (
+        span[0].lower_ in ontology.honorifics or span[0].lower_ in ontology.name_titles))
+    if shaped:
+        label = "PERSON"
     cls = ontology.classes.get(label) and label  # ruler labels are class names
     cls = cls or ontology.ner_map.get(label)
     if label == "PERSON":
@@ -355,8 +455,15 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
         if stripped.start != span.start or (before is not None and before.is_title and (
                 before.lower_ in ontology.title_cues or before.lower_ in ontology.honorifics)):
             label = "TITLE"  # 'President X' is surely a person
-        span = stripped
+        elif shaped:
+            label = "SHAPE"  # the NER said otherwise; the context says person
+        span = _with_name_titles(stripped, ontology)
     cue = _cue_for(span, ontology)
+    org = ontology.ner_map.get("ORG")
+    if cue is not None and label in ("GPE", "LOC") and cls is not None and org is not None \
+            and ontology.is_a(cue, org) and not ontology.is_a(cue, cls) \
+            and span.root.dep_ in ("compound", "nmod", "amod") and span.root.head.i >= span.end:
+        cue = None  # 'a Hong Kong construction firm': the place modifies the noun, is not it
     if cue is not None and label != "TITLE" and not (label == "PERSON" and cue in ("Country",
                                                                                 "City")):
         cls = cue if cls is None or not ontology.is_a(cls, cue) else cls
@@ -364,6 +471,21 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
         # WORK_OF_ART and other labels without a class: keep only if a cue types them
         return None
     return _mention(span, doc_id, cls, label, key, sent_of)
+
+
+def _person_shaped(span: Span) -> bool:
+    """Signs that a name the NER called an organisation or place is a person's: an age in
+    commas after it ('X, 53, said'), a middle initial ('Ulf D. Merbold'), or being born."""
+    doc, end = span.doc, span.end
+    if end + 2 < len(doc) and doc[end].text == "," and doc[end + 1].like_num \
+            and doc[end + 1].text.isdigit() and 0 < int(doc[end + 1].text) < 120 \
+            and doc[end + 2].text == ",":
+        return True
+    if len(span) == 3 and re.fullmatch(r"[A-Z]\.", span[1].text) and span[0].is_title \
+            and span[2].is_title:
+        return True
+    root = span.root
+    return root.dep_ == "nsubjpass" and root.head.lemma_ == "bear"
 
 
 def _cue_for(span: Span, ontology: Ontology) -> str | None:
@@ -392,7 +514,8 @@ def _cue_for(span: Span, ontology: Ontology) -> str | None:
             return cls
     for child in root.children:
         if child.dep_ == "appos" and child.i >= span.end and child.pos_ == "NOUN":
-            cls = head_cue_class(child, ontology)
+            # 'X, a professor of Y': a title in apposition makes X a person
+            cls = head_cue_class(child, ontology) or _person_noun(child, ontology)
             if cls:
                 return cls
     if root.dep_ in ("nsubj", "nsubjpass") and head.lemma_ == "be":
@@ -456,10 +579,21 @@ def _with_first_names(span: Span, ontology: Ontology) -> Span:
 def _strip_titles(span: Span, ontology: Ontology) -> Span | None:
     s = span.start
     doc = span.doc
+    # 'Evaluating X's visit, ...': a sentence-opening verb the NER took into the name
     while s < span.end - 1 and (doc[s].lower_ in ontology.honorifics
-                                or doc[s].lower_ in ontology.title_cues):
+                                or doc[s].lower_ in ontology.title_cues or doc[s].pos_ == "VERB"):
         s += 1
     return doc[s:span.end] if s < span.end else None
+
+
+def _with_name_titles(span: Span, ontology: Ontology) -> Span:
+    """'Mrs. [X]', 'President [X]': the capitalised name titles written right before a person's
+    name, for ontologies that count them as part of it (kgo:nameTitle)."""
+    doc, start = span.doc, span.start
+    while start > 0 and doc[start - 1].lower_ in ontology.name_titles \
+            and doc[start - 1].text[:1].isupper():
+        start -= 1
+    return doc[start:span.end] if start < span.start else span
 
 
 def _mention(span: Span, doc_id: str, cls: str, label: str, key: str,
@@ -525,4 +659,52 @@ def _titled_people(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
             covered.update(range(i, j))
             out.append(_mention(run, doc_id, ontology.person_class, "TITLE", "", sent_of))
         i = max(j, i + 1)
+    return out
+
+
+def _described_people(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
+                      sent_of: dict[int, int]) -> list[Mention]:
+    """Proper names the NER skipped that an age or a title in apposition marks as people:
+    'X, 53, a former law professor', 'X, a senior ministry official, said'."""
+    out = []
+    for tok in doc:
+        # the tagger often misreads a surname that opens a sentence ('Tal, a senior official')
+        opening = tok.is_sent_start and tok.pos_ in ("NOUN", "INTJ", "X") \
+            and tok.lower_ not in ontology.head_cues and tok.lower_ not in ontology.title_cues
+        if tok.i in covered or not (tok.pos_ == "PROPN" or opening) or not tok.is_title \
+                or not tok.is_alpha or tok.dep_ == "compound":
+            continue
+        start = tok.i
+        while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == tok.i \
+                and doc[start - 1].pos_ == "PROPN" and doc[start - 1].is_title \
+                and start - 1 not in covered:
+            start -= 1
+        span = doc[start:tok.i + 1]
+        if _is_title_word(span[0], ontology) or span.text.casefold() in ontology.stop_names:
+            continue
+        titled = any(c.dep_ == "appos" and c.pos_ == "NOUN" and c.i > tok.i
+                     and _person_noun(c, ontology) for c in tok.children)
+        if titled or _person_shaped(span) and not span.root.dep_ == "nsubjpass":
+            covered.update(range(span.start, span.end))
+            out.append(_mention(span, doc_id, ontology.person_class, "DESCRIBED", "", sent_of))
+    return out
+
+
+def _bracketed_acronyms(doc: Doc, doc_id: str, found: list[Mention], covered: set[int],
+                        sent_of: dict[int, int]) -> list[Mention]:
+    """'the Workers' Central Organisation (WCO)': an upper-case word in parentheses right after
+    a name that the NER skipped is that name's acronym."""
+    out = []
+    ends = {m.end: m for m in found if not m.label == "DATELINE"}
+    for tok in doc[1:-1]:
+        if tok.i in covered or not tok.is_upper or not tok.is_alpha or len(tok.text) < 2 \
+                or doc[tok.i - 1].text != "(" or doc[tok.i + 1].text != ")":
+            continue
+        before = doc.text[:doc[tok.i - 1].idx].rstrip()
+        m = ends.get(len(before))
+        if m is None or len(m.text) <= len(tok.text) or m.label in ("PERSON", "TITLE"):
+            continue
+        covered.add(tok.i)
+        out.append(replace(_mention(doc[tok.i:tok.i + 1], doc_id, m.cls, "ACRONYM", "", sent_of),
+                           key=m.key or "name:" + m.text))
     return out

@@ -8,6 +8,7 @@ from itertools import product
 
 from spacy.tokens import Doc, Span, Token
 
+from kg.extract.dateline import find_dateline
 from kg.extract.entities import head_cue_class, token_mentions
 from kg.ontology import Frame, Ontology
 from kg.records import Candidate, Evidence, Mention
@@ -37,6 +38,11 @@ CONF_STRUCTURE = 0.8
 CONF_PRONOUN = 0.7
 CONF_ANAPHOR = 0.6
 CONF_POSSESSOR = 0.7  # factor for 'the X's decision' standing for X
+CONF_PATH = 0.5
+PATH_MAX_EDGES = 6  # longest dependency path between two names that a cue on it may join
+# how an argument hangs below a cue word: as its actor, or as what is acted on
+ACTOR_DEPS = SUBJ_DEPS | {"agent", "appos"}
+UNDERGOER_DEPS = OBJ_DEPS | PASSIVE_SUBJ_DEPS | {"poss", "compound", "nmod"}
 
 
 class Context:
@@ -228,6 +234,8 @@ def relation_candidates(doc: Doc, doc_id: str, mentions: list[Mention],
         cands.extend(_predicate_titles(ctx, sent))
         cands.extend(_structure_candidates(ctx, sent))
         cands.extend(_anaphor_structures(ctx, sent))
+        cands.extend(_path_candidates(ctx, sent))
+        cands.extend(_dateline_candidates(ctx, sent))
     # entities named inside other names ('Kenya' in 'Kenya Space Agency') are mentions too
     known = {(m.start, m.end) for m in mentions}
     for c in cands:
@@ -458,8 +466,8 @@ def _titles_of(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Token, f
     inside = set(range(span.start, span.end)) if span is not None else {root.i}
     # premodifier titles: compounds left of the name ('President X', 'Foreign Minister X')
     for c in root.children:
-        if c.dep_ in ("compound", "amod", "nmod") and c.i not in inside and c.i < root.i \
-                and _is_title(c, ctx):
+        if c.dep_ in ("compound", "amod", "nmod") and c.i < root.i and _is_title(c, ctx) \
+                and (c.i not in inside or c.lower_ in ctx.onto.name_titles):
             yield c, CONF_TITLE
     # the token right before the name, when the parser attached it elsewhere
     before = ctx.doc[span.start - 1] if span is not None and span.start > 0 else None
@@ -519,8 +527,8 @@ def _structure_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
             for target in _appositions(ctx, root, m):
                 yield Candidate(m, prop, target, _evidence(ctx, sent, "structure:appos", CONF_STRUCTURE))
         for prop in structures.get("premodifier", ()):
-            for target, conf in _premodifiers(ctx, root, m):
-                if target.cls == m.cls:
+            for target, conf, dep in _premodifiers(ctx, root, m):
+                if target.cls == m.cls and dep != "poss":
                     continue  # 'the Russia-Iran alignment' names two countries, not a country's
                 yield Candidate(m, prop, target, _evidence(ctx, sent, "structure:premodifier", conf))
         for name, props in structures.items():
@@ -551,8 +559,42 @@ def _appositions(ctx: Context, root: Token, m: Mention) -> Iterator[Mention]:
         if c.i <= root.i or not (c.dep_ == "appos" or c.dep_ == "conj" and not listed):
             continue
         t = ctx.by_token.get(c.i)
-        if t is not None and t.start >= m.end and ctx.text[m.end:t.start].strip() == ",":
+        if t is not None and t.start >= m.end and ctx.text[m.end:t.start].strip() == "," \
+                and not _in_list(ctx, m, t):
             yield t
+            return
+    # the parser often leaves 'EAST LANSING, Mich.' or 'Azusa, Calif.' unlinked: two names of
+    # one class with only a comma between them, at the end of their comma chain
+    nxt = next((x for x in ctx.mentions if x.start >= m.end), None)
+    if nxt is not None and nxt.cls == m.cls and ctx.text[m.end:nxt.start].strip() == "," \
+            and not _in_list(ctx, m, nxt) and not _chained(ctx, nxt):
+        yield nxt
+
+
+def _chained(ctx: Context, m: Mention) -> bool:
+    """Whether a comma and another name of the same class follow the mention."""
+    nxt = next((x for x in ctx.mentions if x.start >= m.end), None)
+    return nxt is not None and nxt.cls == m.cls and ctx.text[m.end:nxt.start].strip() == ","
+
+
+def _in_list(ctx: Context, first: Mention, second: Mention) -> bool:
+    """'Colombia, Bolivia, Ecuador and Peru': the pair starts a list of names that ends with a
+    coordinator (the parser nests such lists, so the coordinator may hang far from the pair)."""
+    text = ctx.text
+    starts = {x.start: x for x in ctx.mentions}
+    cur = second
+    for _ in range(10):
+        after = text[cur.end:]
+        rest = after.lstrip(" ,")
+        if rest.startswith(("and ", "or ")):
+            return True
+        if not after.lstrip().startswith(","):
+            return False
+        nxt = starts.get(len(text) - len(rest))
+        if nxt is None:
+            return False
+        cur = nxt
+    return False
 
 
 def _named_inside(ctx: Context, m: Mention, allowed: frozenset[str]) -> Iterator[Mention]:
@@ -590,8 +632,9 @@ def _anaphor_structures(ctx: Context, sent: Span) -> Iterator[Candidate]:
                             ctx, sent, "structure:premodifier:anaphor", conf))
 
 
-def _premodifiers(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Mention, float]]:
-    """Entities named before the mention or before the noun it names ('a Russian X rocket')."""
+def _premodifiers(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Mention, float, str]]:
+    """Entities named before the mention or before the noun it names ('a Russian X rocket'),
+    with the dependency that attaches them."""
     holders = [root]
     if root.dep_ in ("compound", "nmod", "appos") and root.head.pos_ == "NOUN":
         holders.append(root.head)  # 'the X satellite', 'agency X', 'channel X'
@@ -599,12 +642,171 @@ def _premodifiers(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Menti
                    and c.i > root.i)  # 'X, a Japanese satellite'
     if ctx.onto.is_person(m.cls):
         holders.extend(t for t, _ in _titles_of(ctx, root, m))  # 'Iranian Ambassador X'
+        # 'the Atlanta businessman X': a common noun written before the name describes X
+        holders.extend(c for c in root.children if c.dep_ == "compound" and c.pos_ == "NOUN"
+                       and c.i < root.i and c.i not in ctx.by_token)
     for h in holders:
         for c in h.children:
             if c.dep_ in NOMINAL_DEPS and c.i < h.i and c.i in ctx.by_token:
                 t = ctx.by_token[c.i]
                 if (t.start, t.end) != (m.start, m.end):
-                    yield t, CONF_STRUCTURE
+                    yield t, CONF_STRUCTURE, c.dep_
+
+
+def _dateline_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
+    """Structure 'dateline': 'BANGKOK, Thailand (AP)' relates the agency to each place and
+    each place to the next one, as the property's domain and range allow."""
+    props = ctx.onto.structures.get("dateline", ())
+    line = find_dateline(sent) if props else None
+    if line is None:
+        return
+    places = [ctx.by_token.get(p.root.i) for p in line.places]
+    agency = ctx.by_token.get(line.agency.root.i)
+    pairs = [(agency, p) for p in places] + list(zip(places, places[1:]))
+    for (a, b), prop in product(pairs, props):
+        info = ctx.onto.properties[prop]
+        if a is not None and b is not None and a is not b and ctx.onto.fits(a.cls, info.domain) \
+                and ctx.onto.fits(b.cls, info.range):
+            yield Candidate(a, prop, b, _evidence(ctx, sent, "structure:dateline", CONF_STRUCTURE))
+
+
+def _path_cues(onto: Ontology) -> dict[str, frozenset[str]]:
+    """Property -> the cue words of a property that opts into the 'path' structure."""
+    out = {}
+    for prop in onto.structures.get("path", ()):
+        info = onto.properties[prop]
+        out[prop] = frozenset({f.lemma for f in info.frames} | set(info.title_cues))
+    return out
+
+
+def _path_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
+    """Structure 'path': two names in one sentence joined by a short dependency path with one
+    of the property's cue words on it ('X, the man who had assassinated Y', 'X, vice president
+    of programs for Y'). When domain and range are one class, the roles below the cue decide
+    the direction ('X shot Y', 'Y was shot by X', 'Y's assassin, X'); otherwise the classes do."""
+    cues = _path_cues(ctx.onto)
+    if not cues:
+        return
+    ms = [(m, r) for m in ctx.mentions if sent.start_char <= m.start < sent.end_char
+          for r in [ctx.mention_root(m)] if r is not None]
+    for (a, ra), (b, rb) in product(ms, ms):
+        if ra.i == rb.i or (a.start, a.end) == (b.start, b.end):
+            continue
+        path = _dep_path(ra, rb)
+        if path is None:
+            continue
+        for prop, words in cues.items():
+            info = ctx.onto.properties[prop]
+            if not (ctx.onto.fits(a.cls, info.domain) and ctx.onto.fits(b.cls, info.range)):
+                continue
+            for cue in path:
+                if cue.i in ctx.by_token or cue.lemma_.lower() not in words:
+                    continue
+                agentive = _is_title(cue, ctx)
+                if info.domain == info.range:
+                    if _path_roles(cue, ra, rb, agentive) != ("actor", "undergoer"):
+                        continue
+                elif cue.pos_ in ("VERB", "AUX") and (_role_below(cue, ra) or _role_above(
+                        cue, ra, "undergoer", agentive)) != "actor":
+                    continue  # 'X said Y joined Z': the verb's own subject is its actor
+                yield Candidate(a, prop, b, _evidence(
+                    ctx, sent, f"structure:path:{cue.lemma_.lower()}", CONF_PATH))
+                break
+
+
+def _dep_path(a: Token, b: Token) -> list[Token] | None:
+    """Tokens strictly between a and b on the dependency tree, or None when the path is long."""
+    up_a = [a, *a.ancestors]
+    up_b = [b, *b.ancestors]
+    common = next((t for t in up_a if t in up_b), None)
+    if common is None:
+        return None
+    ia, ib = up_a.index(common), up_b.index(common)
+    if ia + ib > PATH_MAX_EDGES:
+        return None
+    return [t for t in up_a[1:ia + 1] + up_b[1:ib] if t.i not in (a.i, b.i)]
+
+
+def _path_roles(cue: Token, a: Token, b: Token, agentive: bool) -> tuple[str, str] | None:
+    """Roles of a and b relative to the cue word: 'actor' (subject, agent, the name a title
+    describes), 'undergoer' (object, possessor, 'of' object). ``agentive``: the cue is a title
+    ('assassin'), which names its actor itself."""
+    roles = [_role_below(cue, t) for t in (a, b)]
+    if roles.count(None) == 1:
+        # the name above the cue: the subject a relative clause, a participle or an
+        # apposition leaves out ('X, who shot Y', 'X, convicted of killing Y', 'Y's killer, X')
+        i = roles.index(None)
+        known = roles[1 - i]
+        roles[i] = _role_above(cue, (a, b)[i], known, agentive)
+    return tuple(roles) if None not in roles else None
+
+
+def _role_above(cue: Token, other: Token, known: str, agentive: bool) -> str | None:
+    """The role of a name the cue hangs below, or None when the cue has its own subject."""
+    complement = "actor" if known == "undergoer" else "undergoer"
+    if cue.pos_ in ("NOUN", "PROPN"):
+        if cue.dep_ == "appos" and cue.head.i == other.i:
+            return complement
+        if not agentive:
+            # an event noun without its own agent ('the assassination of Y'): the one other
+            # name on the path did it
+            return complement if not any(c.dep_ == "agent" or c.lower_ == "by"
+                                         for c in cue.children) else None
+    g = cue
+    for _ in range(3):
+        if g.dep_ in ("conj", "xcomp") and g.head.pos_ in ("VERB", "AUX"):
+            g = g.head
+        elif g.dep_ in ("pobj", "pcomp") and g.head.dep_ == "prep" \
+                and g.head.head.pos_ in ("VERB", "AUX"):
+            g = g.head.head
+        else:
+            break
+    if g.dep_ == "attr" and g.head.pos_ in ("VERB", "AUX"):
+        g = g.head  # 'X was the lone assassin'
+    if g.pos_ not in ("VERB", "AUX"):
+        return None
+    subjects = [c for c in g.children if c.dep_ in SUBJ_DEPS | PASSIVE_SUBJ_DEPS]
+    named = [c for c in subjects if c.lower_ not in RELATIVE_PRONOUNS]
+    if any(c.i == other.i for c in named):
+        return complement if g is not cue else (
+            "actor" if named[0].dep_ in SUBJ_DEPS else "undergoer")
+    if named or g.dep_ not in ("relcl", "acl", "appos"):
+        return None
+    h = g.head
+    if h.i == other.i or h.dep_ == "appos" and h.head.i == other.i:
+        rel = [c for c in subjects if c.lower_ in RELATIVE_PRONOUNS]
+        if rel and g is cue:
+            return "actor" if rel[0].dep_ in SUBJ_DEPS else "undergoer"
+        return complement
+    if g is cue and h.dep_ in OBJ_DEPS and any(
+            c.dep_ in SUBJ_DEPS and c.i == other.i for c in h.head.children):
+        return complement  # 'X fired the shots that killed Y': the instrument's wielder
+    return None
+
+
+def _role_below(cue: Token, t: Token) -> str | None:
+    """'actor' or 'undergoer' for a token in the cue's subtree, by the edge right below the
+    cue; None for a token outside it."""
+    if t not in cue.subtree or t.i == cue.i:
+        return None
+    child = next(c for c in [t, *t.ancestors] if c.head.i == cue.i)
+    if child.dep_ == "prep":
+        word = child.lower_
+        return "actor" if word == "by" else "undergoer" if word in ("of", "on") else None
+    if child.dep_ == "relcl":
+        return None
+    if cue.pos_ in ("VERB", "AUX"):
+        if child.dep_ in UNDERGOER_DEPS - {"poss", "compound", "nmod"}:
+            return "undergoer"
+        if child.dep_ in ACTOR_DEPS:
+            return "actor"
+        return None
+    # a noun: 'Y's killing', 'the Y assassin', 'the assassin of Y' / 'Y's killer, X'
+    if child.dep_ in ("poss", "compound", "nmod", "amod"):
+        return "undergoer"
+    if child.dep_ in ("appos", "agent"):
+        return "actor"
+    return None
 
 
 def _dedupe(cands: list[Candidate]) -> list[Candidate]:
