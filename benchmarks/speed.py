@@ -3,6 +3,7 @@
 
     python benchmarks/speed.py                 # the full run (about 20 minutes on 2 cores)
     python benchmarks/speed.py --quick         # small sizes, to try the harness
+    python benchmarks/speed.py --throughput-only   # again, only the words/second part
 
 One run measures, with the same model and settings (batch size, pipeline):
   * raw spaCy ``nlp.pipe`` words/second (1 and 2 processes) on the texts of a generated corpus;
@@ -417,6 +418,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=None, help="scratch directory (default: a temp dir)")
     ap.add_argument("--quick", action="store_true", help="small sizes, to try the harness")
     ap.add_argument("--report", type=Path, default=ROOT / "benchmarks" / "reports" / "speed.json")
+    ap.add_argument("--throughput-only", action="store_true",
+                    help="measure throughput only and replace that part of the existing report "
+                         "(e.g. again on a quieter machine); the other parts are kept")
     args = ap.parse_args(argv)
     if args.quick:
         args.articles, args.memory_sizes, args.triples = 40, (40, 120), 30_000
@@ -434,6 +438,11 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"throughput on {args.articles} articles", flush=True)
     report["throughput"] = throughput(corpora[args.articles], args.repeat, args.batch_size, work)
+    if args.throughput_only:
+        previous = json.loads(args.report.read_text())
+        previous["throughput"] = report["throughput"]
+        report = previous
+        return _write(report, args.report)
 
     print("peak memory of store builds", flush=True)
     report["memory"] = {}
@@ -459,13 +468,17 @@ def main(argv: list[str] | None = None) -> int:
     print("viewer", flush=True)
     report["viewer"] = viewer(list(args.viewer_sizes), work)
 
+    return _write(report, args.report)
+
+
+def _write(report: dict, path: Path) -> int:
     text = table(report)
     print()
     print(text)
-    args.report.parent.mkdir(parents=True, exist_ok=True)
-    args.report.write_text(json.dumps(report, indent=2) + "\n")
-    args.report.with_suffix(".md").write_text(text)
-    print(f"wrote {args.report} and {args.report.with_suffix('.md')}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    path.with_suffix(".md").write_text(text)
+    print(f"wrote {path} and {path.with_suffix('.md')}")
     return 0
 
 

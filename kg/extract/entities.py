@@ -648,11 +648,15 @@ def _titled_people(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
             i += 1
             continue
         j = i
+        sent = sent_of.get(i, 0)
         while j < n and j not in covered and doc[j].pos_ == "PROPN" and doc[j].is_title \
-                and doc[j].is_alpha and doc[j].sent == t.sent:
+                and doc[j].is_alpha and sent_of.get(j, 0) == sent:
             j += 1
         run = doc[i:j]
-        before = doc[max(t.sent.start, i - TITLE_WINDOW):i]
+        start = i  # the sentence's start, or TITLE_WINDOW tokens back
+        while start > max(0, i - TITLE_WINDOW) and sent_of.get(start - 1, 0) == sent:
+            start -= 1
+        before = doc[start:i]
         titled = any(b.lower_ in ontology.title_cues for b in before)
         if len(run) >= PERSON_RUN_MIN and titled and not any(
                 w.lower_ in ontology.title_cues or w.lower_ in ontology.head_cues for w in run):

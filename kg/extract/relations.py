@@ -662,7 +662,7 @@ def _dateline_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
         return
     places = [ctx.by_token.get(p.root.i) for p in line.places]
     agency = ctx.by_token.get(line.agency.root.i)
-    pairs = [(agency, p) for p in places] + list(zip(places, places[1:]))
+    pairs = [(agency, p) for p in places] + list(zip(places, places[1:], strict=False))
     for (a, b), prop in product(pairs, props):
         info = ctx.onto.properties[prop]
         if a is not None and b is not None and a is not b and ctx.onto.fits(a.cls, info.domain) \
