@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from itertools import product
 
+from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Doc, Span, Token
 
 from kg.extract.dateline import find_dateline
@@ -227,9 +228,11 @@ def relation_candidates(doc: Doc, doc_id: str, mentions: list[Mention],
     mentions = _retype_by_agent_cue(doc, doc_id, mentions, ontology)
     ctx = Context(doc, doc_id, mentions, ontology)
     cands: list[Candidate] = []
+    cued = _cue_tokens(doc, ontology)
     for sent in doc.sents:
-        for tok in sent:
-            cands.extend(_frame_candidates(ctx, tok, sent))
+        for i in range(sent.start, sent.end):
+            if i in cued:
+                cands.extend(_frame_candidates(ctx, doc[i], sent))
         cands.extend(_title_candidates(ctx, sent))
         cands.extend(_predicate_titles(ctx, sent))
         cands.extend(_structure_candidates(ctx, sent))
@@ -244,6 +247,27 @@ def relation_candidates(doc: Doc, doc_id: str, mentions: list[Mention],
             mentions.append(c.object)
     mentions.sort(key=lambda m: (m.start, m.end))
     return mentions, _dedupe(cands)
+
+
+def _cue_tokens(doc: Doc, ontology: Ontology) -> set[int]:
+    """Indexes of the tokens whose lemma or lower-case form has frames: read from the Doc's
+    arrays, each distinct form looked up once (a Token object per token costs more than all
+    the frames' rules on the few that matter)."""
+    frames = ontology.frames_by_lemma
+    strings = doc.vocab.strings
+    known: dict[int, bool] = {}
+    out = set()
+    for i, (lemma, lower) in enumerate(doc.to_array([LEMMA, LOWER]).tolist()):
+        hit = known.get(lemma)
+        if hit is None:
+            hit = known[lemma] = strings[lemma].lower() in frames
+        if not hit:
+            hit = known.get(lower)
+            if hit is None:
+                hit = known[lower] = strings[lower] in frames
+        if hit:
+            out.add(i)
+    return out
 
 
 def _retype_by_agent_cue(doc: Doc, doc_id: str, mentions: list[Mention],
