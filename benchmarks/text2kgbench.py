@@ -213,6 +213,7 @@ class Learned:
     titles: dict[str, list[str]]
     structures: dict[str, list[str]]
     gazetteer: dict[str, tuple[str, str]]  # label -> (qid or '', class qid)
+    topic: str = ""  # the class whose train subjects the NER misses most
     examples: int = 0
     located: int = 0
 
@@ -225,6 +226,7 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
     seen: dict[str, Counter] = {"frames": Counter(), "titles": Counter(), "structures": Counter()}
     per_rel: dict[str, Counter] = {k: Counter() for k in seen}
     gaz: dict[str, Counter] = defaultdict(Counter)
+    unnamed: Counter = Counter()  # domain class -> train subjects no NER span covers
     located = n = 0
     docs = nlp.pipe((ex.sent for ex in train), batch_size=64)
     for ex, doc in zip(train, docs, strict=True):
@@ -240,8 +242,11 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
             ss, os_ = find_span(doc, t.sub), find_span(doc, t.obj)
             for span, cls in ((ss, r.domain), (os_, r.range)):
                 if span is not None and cls:  # the entity label that covers the whole span
-                    ner[cls][next((e.label_ for e in doc.ents if e.start <= span.start
-                                   and e.end >= span.end), "")] += 1
+                    lab = next((e.label_ for e in doc.ents if e.start <= span.start
+                                and e.end >= span.end), "")
+                    ner[cls][lab] += 1
+                    if span is ss and not lab:
+                        unnamed[cls] += 1
             if ss is None or os_ is None or ss.root.i == os_.root.i:
                 continue
             located += 1
@@ -275,8 +280,9 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
     for lab, (_, cls) in sorted(label_owner.items()):
         ner_out[cls].append(lab)
     gazetteer = {label: c.most_common(1)[0][0] for label, c in gaz.items()}
+    topic = unnamed.most_common(1)[0][0] if unnamed else ""
     return Learned(ner_out, keep("frames"), keep("titles"), keep("structures"), gazetteer,
-                   n, located)
+                   topic, n, located)
 
 
 # ------------------------------------------------------------------ the kg ontology file
@@ -302,6 +308,8 @@ def ontology_graph(onto: Onto, learned: Learned):
             g.add((c, KGO.headCue, Literal(label.lower())))  # 'X is a film', 'the X party'
         for lab in learned.ner.get(q, ()):
             g.add((c, KGO.nerLabel, Literal(lab)))
+        if q == learned.topic:  # titles of works, taxa, asteroids: names the NER misses
+            g.add((c, KGO.topicName, Literal(True)))
     for r in onto.relations:
         p = ns[r.local]
         g.add((p, RDF.type, OWL.ObjectProperty))
@@ -316,6 +324,7 @@ def ontology_graph(onto: Onto, learned: Learned):
             g.add((p, KGO.frame, Literal(f)))
         for t in learned.titles.get(r.label, ()):
             g.add((p, KGO.titleCue, Literal(t)))
+        g.add((p, KGO.structure, Literal("topic")))  # the sentence's subject -> its entities
         for s in learned.structures.get(r.label, ()):
             g.add((p, KGO.structure, Literal(s)))
     if any(not r.range for r in onto.relations):

@@ -74,6 +74,7 @@ class ClassInfo:
     ner_labels: tuple[str, ...] = ()
     head_cues: tuple[str, ...] = ()
     agent_cues: tuple[str, ...] = ()
+    topic_name: bool = False  # a sentence's unrecognised capitalised subject names one
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +196,11 @@ class Ontology:
         return out
 
     @cached_property
+    def topic_classes(self) -> tuple[str, ...]:
+        """Classes marked kgo:topicName, in name order."""
+        return tuple(sorted(c.name for c in self.classes.values() if c.topic_name))
+
+    @cached_property
     def max_cue_words(self) -> int:
         return max((len(c.split()) for c in self.head_cues), default=1)
 
@@ -296,6 +302,14 @@ def _strings(g: Graph, s: URIRef, p: URIRef) -> tuple[str, ...]:
     return tuple(sorted({str(o).strip() for o in g.objects(s, p) if str(o).strip()}))
 
 
+def _flag(g: Graph, s: URIRef, p: URIRef, where: str) -> bool:
+    values = {str(o).strip().lower() for o in g.objects(s, p)}
+    if values - {"true", "false", "1", "0"}:
+        raise OntologyError(f"{where}: {local_name(p)} must be true or false, not "
+                            f"{', '.join(sorted(values))}")
+    return bool(values & {"true", "1"})
+
+
 def _class_set(g: Graph, node, where: str) -> frozenset[str]:
     """Class names of a domain/range value: a class IRI or an owl:unionOf blank node."""
     if isinstance(node, BNode):
@@ -326,6 +340,7 @@ def _from_graph(g: Graph, files: tuple[str, ...],
             ner_labels=_strings(g, c, KGO.nerLabel),
             head_cues=tuple(sorted({x.lower() for x in _strings(g, c, KGO.headCue)})),
             agent_cues=tuple(sorted({x.lower() for x in _strings(g, c, KGO.agentCue)})),
+            topic_name=_flag(g, c, KGO.topicName, f"{file_of(c)}: class {name}"),
         )
     # parents that are not declared classes (rdf:Statement for kgo:Evidence) are fine
     properties: dict[str, PropertyInfo] = {}

@@ -70,6 +70,8 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
     found.extend(_cue_named(doc, doc_id, ontology, covered, sent_of))
     found.extend(_titled_people(doc, doc_id, ontology, covered, sent_of))
     found.extend(_designators(doc, doc_id, ontology, covered, sent_of))
+    if ontology.topic_classes:
+        found = _topic_names(doc, doc_id, ontology, found, sent_of)
     found.sort(key=lambda m: (m.start, -m.end))
     out, last_end = [], -1
     for m in found:
@@ -356,7 +358,8 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
                 before.lower_ in ontology.title_cues or before.lower_ in ontology.honorifics)):
             label = "TITLE"  # 'President X' is surely a person
         span = stripped
-    cue = _cue_for(span, ontology)
+    # a value ('a 2011 film') is never typed by the noun it modifies
+    cue = _cue_for(span, ontology) if label not in VALUE_LABELS else None
     if cue is not None and label != "TITLE" and not (label == "PERSON" and cue in ("Country",
                                                                                 "City")):
         cls = cue if cls is None or not ontology.is_a(cls, cue) else cls
@@ -489,6 +492,65 @@ def _cue_named(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
         covered.update(range(span.start, span.end))
         out.append(_mention(span, doc_id, cls, "CUE", "", sent_of))
     return out
+
+
+TOPIC_MAX_TOKENS = 12  # a longer subject phrase is a description, not a name
+TOPIC_STOPS = frozenset({"(", ",", ";", ":", "[", "—", "–"})
+
+
+def _topic_names(doc: Doc, doc_id: str, ontology: Ontology, found: list[Mention],
+                 sent_of: dict[int, int]) -> list[Mention]:
+    """With a class marked kgo:topicName: the capitalised phrase that opens a sentence as the
+    subject of its main verb ('Walking the Dog Twice is a 2004 novel') is a name, of the class
+    its predicate noun gives among those classes, else of the first. It replaces the pieces
+    the NER made of it, unless one of them is the whole phrase but for an abbreviation."""
+    for sent in doc.sents:
+        span = _subject_phrase(sent)
+        if span is None:
+            continue
+        inside = [m for m in found if m.start < span.end_char and m.end > span.start_char]
+        if any(m.start < span.start_char or m.end > span.end_char for m in inside):
+            continue
+        if any(m.end == span.end_char and (m.start == span.start_char or doc.text[
+                span.start_char:m.start].strip().endswith(".")) for m in inside):
+            continue
+        cue = _cue_for(span, ontology)
+        cls = cue if cue in ontology.topic_classes else ontology.topic_classes[0]
+        found = [m for m in found if m not in inside]
+        found.append(_mention(span, doc_id, cls, "TOPIC", "", sent_of))
+    return found
+
+
+def _subject_phrase(sent: Span) -> Span | None:
+    """The subject of the main verb, cut before its verb group, a bracket or a comma, when it
+    comes first and looks like a name (capitalised first and last word, no pronoun)."""
+    root = sent.root
+    subj = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subj is None or subj.i > root.i:
+        return None
+    doc = sent.doc
+    start = subj.left_edge.i  # not 'In 2014' or 'Afterwards,' before it
+    while start < root.i and (doc[start].is_punct or doc[start].is_space):
+        start += 1
+    end = min([root.i, *(c.i for c in root.children
+                         if c.dep_ in ("aux", "auxpass", "neg", "advmod") and c.i > subj.i)])
+    for t in doc[subj.i:end]:
+        if t.text in TOPIC_STOPS:
+            end = t.i
+            break
+    while end > start and (doc[end - 1].is_punct and doc[end - 1].text not in "!?."
+                           or doc[end - 1].is_space):
+        end -= 1
+    if not start <= subj.i < end or end - start > TOPIC_MAX_TOKENS:
+        return None
+    first, last = doc[start], doc[end - 1]
+    if not (first.text[:1].isupper() or first.like_num) or first.pos_ == "PRON":
+        return None
+    if not (last.text[:1].isupper() or last.like_num or last.text in "!?"):
+        return None
+    if any(t.text in TOPIC_STOPS for t in doc[start:end]) and end - start > 6:
+        return None
+    return doc[start:end]
 
 
 def _titled_people(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
