@@ -43,7 +43,8 @@ WD = "http://www.wikidata.org/entity/"
 # what makes a learned cue worth keeping
 MIN_SUPPORT = 2  # train examples that show it
 MIN_SHARE = 0.5  # of its train examples, the share that are of this relation
-NER_MIN_SHARE = 0.2  # of a class's train mentions, the share a spaCy label must cover
+NER_MIN_SHARE = 0.2
+TOPIC_MIN_SHARE = 0.3  # of a class's train subjects, the share the NER must miss  # of a class's train mentions, the share a spaCy label must cover
 SUBJ_DEPS = frozenset({"nsubj", "csubj"})
 OBJ_DEPS = frozenset({"dobj", "obj", "attr", "oprd", "nsubjpass", "csubjpass"})
 NOMINAL_DEPS = frozenset({"compound", "amod", "nmod"})
@@ -214,6 +215,7 @@ class Learned:
     structures: dict[str, list[str]]
     gazetteer: dict[str, tuple[str, str]]  # label -> (qid or '', class qid)
     topic: str = ""  # the class whose train subjects the NER misses most
+    topic_kinds: tuple[str, ...] = ()  # other classes whose subjects it mostly misses
     examples: int = 0
     located: int = 0
 
@@ -227,6 +229,7 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
     per_rel: dict[str, Counter] = {k: Counter() for k in seen}
     gaz: dict[str, Counter] = defaultdict(Counter)
     unnamed: Counter = Counter()  # domain class -> train subjects no NER span covers
+    subjects: Counter = Counter()  # domain class -> train subjects found in the sentence
     located = n = 0
     docs = nlp.pipe((ex.sent for ex in train), batch_size=64)
     for ex, doc in zip(train, docs, strict=True):
@@ -245,8 +248,9 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
                     lab = next((e.label_ for e in doc.ents if e.start <= span.start
                                 and e.end >= span.end), "")
                     ner[cls][lab] += 1
-                    if span is ss and not lab:
-                        unnamed[cls] += 1
+                    if span is ss:
+                        subjects[cls] += 1
+                        unnamed[cls] += not lab
             if ss is None or os_ is None or ss.root.i == os_.root.i:
                 continue
             located += 1
@@ -280,9 +284,11 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
     for lab, (_, cls) in sorted(label_owner.items()):
         ner_out[cls].append(lab)
     gazetteer = {label: c.most_common(1)[0][0] for label, c in gaz.items()}
-    topic = unnamed.most_common(1)[0][0] if unnamed else ""
+    # the classes whose subjects the NER mostly misses: titles of works, taxa, asteroids
+    kinds = [c for c, k in unnamed.most_common()
+             if k >= MIN_SUPPORT and k / subjects[c] >= TOPIC_MIN_SHARE]
     return Learned(ner_out, keep("frames"), keep("titles"), keep("structures"), gazetteer,
-                   topic, n, located)
+                   kinds[0] if kinds else "", tuple(kinds[1:]), n, located)
 
 
 # ------------------------------------------------------------------ the kg ontology file
@@ -310,6 +316,8 @@ def ontology_graph(onto: Onto, learned: Learned):
             g.add((c, KGO.nerLabel, Literal(lab)))
         if q == learned.topic:  # titles of works, taxa, asteroids: names the NER misses
             g.add((c, KGO.topicName, Literal(True)))
+            for other in learned.topic_kinds:  # 'a book' is also 'a written work'
+                g.add((c, RDFS.subClassOf, ns[onto.class_name(other)]))
     for r in onto.relations:
         p = ns[r.local]
         g.add((p, RDF.type, OWL.ObjectProperty))
