@@ -44,6 +44,8 @@ WD = "http://www.wikidata.org/entity/"
 MIN_SUPPORT = 2  # train examples that show it
 MIN_SHARE = 0.5  # of its train examples, the share that are of this relation
 NER_MIN_SHARE = 0.2
+CUE_MIN_SUPPORT = 3  # train names a noun must type to become a class's head cue
+CUE_MIN_SHARE = 0.6  # of the names it types, the share that are of that class
 TOPIC_MIN_SHARE = 0.3  # of a class's train subjects, the share the NER must miss  # of a class's train mentions, the share a spaCy label must cover
 SUBJ_DEPS = frozenset({"nsubj", "csubj"})
 OBJ_DEPS = frozenset({"dobj", "obj", "attr", "oprd", "nsubjpass", "csubjpass"})
@@ -74,9 +76,11 @@ class Onto:
     id: str  # 'ont_8_politics'
     concepts: dict[str, str]  # qid -> label
     relations: list[Relation]
+    # classes made up for relations without a range whose objects are entities
+    object_classes: dict[str, str] = field(default_factory=dict)
 
     def class_name(self, qid: str) -> str:
-        label = self.concepts.get(qid) or qid or "Value"
+        label = self.concepts.get(qid) or self.object_classes.get(qid) or qid or "Value"
         return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", label) if w)
 
 
@@ -117,6 +121,26 @@ def read_examples(path: Path, limit: int | None = None) -> list[Example]:
 
 
 # ------------------------------------------------------------------ learning from train
+def with_object_classes(onto: Onto, train: Sequence[Example]) -> Onto:
+    """A relation without a range whose train objects are mostly Wikidata items (a performer,
+    an instrument) gets a class of its own for them; one whose objects are dates or numbers
+    keeps the value range."""
+    items: Counter = Counter()
+    total: Counter = Counter()
+    for ex in train:
+        for t in ex.triples:
+            total[t.rel] += 1
+            items[t.rel] += bool(t.obj_qid)
+    rels, extra = [], {}
+    for r in onto.relations:
+        if not r.range and total[r.label] and items[r.label] / total[r.label] >= 0.5:
+            q = "objects of " + r.label.strip()
+            extra[q] = r.label.strip()
+            r = Relation(r.label, r.domain, q)
+        rels.append(r)
+    return Onto(onto.id, onto.concepts, rels, extra)
+
+
 def find_span(doc, label: str):
     """The tokens of the first case-insensitive occurrence of ``label`` in the sentence."""
     i = doc.text.casefold().find(label.casefold()) if label else -1
@@ -207,6 +231,21 @@ def structures_between(s, o) -> set[str]:
     return out
 
 
+def class_cues(span) -> set[str]:
+    """Common nouns that type a train name: 'X is a novel', 'X, a politician', 'the genus X',
+    'the rock band X'."""
+    out = set()
+    root = span.root
+    if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_ == "be":
+        out |= {c.lemma_.lower() for c in root.head.children if c.dep_ == "attr" and c.pos_ == "NOUN"}
+    out |= {c.lemma_.lower() for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"}
+    if span.start > 0:
+        before = span.doc[span.start - 1]
+        if before.pos_ == "NOUN" and before.is_lower and before.is_alpha:
+            out.add(before.lemma_.lower())
+    return {c for c in out if len(c) > 2}
+
+
 @dataclass
 class Learned:
     ner: dict[str, list[str]]  # class qid -> spaCy labels
@@ -216,6 +255,7 @@ class Learned:
     gazetteer: dict[str, tuple[str, str]]  # label -> (qid or '', class qid)
     topic: str = ""  # the class whose train subjects the NER misses most
     topic_kinds: tuple[str, ...] = ()  # other classes whose subjects it mostly misses
+    head_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> nouns
     examples: int = 0
     located: int = 0
 
@@ -229,6 +269,7 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
     per_rel: dict[str, Counter] = {k: Counter() for k in seen}
     gaz: dict[str, Counter] = defaultdict(Counter)
     unnamed: Counter = Counter()  # domain class -> train subjects no NER span covers
+    nouns: dict[str, Counter] = defaultdict(Counter)  # noun -> classes of the names it types
     subjects: Counter = Counter()  # domain class -> train subjects found in the sentence
     located = n = 0
     docs = nlp.pipe((ex.sent for ex in train), batch_size=64)
@@ -248,6 +289,8 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
                     lab = next((e.label_ for e in doc.ents if e.start <= span.start
                                 and e.end >= span.end), "")
                     ner[cls][lab] += 1
+                    for cue in class_cues(span):
+                        nouns[cue][cls] += 1
                     if span is ss:
                         subjects[cls] += 1
                         unnamed[cls] += not lab
@@ -287,8 +330,13 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
     # the classes whose subjects the NER mostly misses: titles of works, taxa, asteroids
     kinds = [c for c, k in unnamed.most_common()
              if k >= MIN_SUPPORT and k / subjects[c] >= TOPIC_MIN_SHARE]
+    cues: dict[str, list[str]] = defaultdict(list)
+    for noun, c in sorted(nouns.items()):
+        cls, k = c.most_common(1)[0]
+        if k >= CUE_MIN_SUPPORT and k / sum(c.values()) >= CUE_MIN_SHARE:
+            cues[cls].append(noun)
     return Learned(ner_out, keep("frames"), keep("titles"), keep("structures"), gazetteer,
-                   kinds[0] if kinds else "", tuple(kinds[1:]), n, located)
+                   kinds[0] if kinds else "", tuple(kinds[1:]), dict(cues), n, located)
 
 
 # ------------------------------------------------------------------ the kg ontology file
@@ -308,12 +356,14 @@ def ontology_graph(onto: Onto, learned: Learned):
     for q in sorted(qids):
         c = ns[onto.class_name(q)]
         g.add((c, RDF.type, OWL.Class))
-        label = onto.concepts.get(q, q)
+        label = onto.concepts.get(q) or onto.object_classes.get(q) or q
         g.add((c, RDFS.label, Literal(label, lang="en")))
         if q in onto.concepts and "PERSON" not in learned.ner.get(q, ()) and len(label) > 2:
             g.add((c, KGO.headCue, Literal(label.lower())))  # 'X is a film', 'the X party'
         for lab in learned.ner.get(q, ()):
             g.add((c, KGO.nerLabel, Literal(lab)))
+        for cue in learned.head_cues.get(q, ()):
+            g.add((c, KGO.headCue, Literal(cue)))
         if q == learned.topic:  # titles of works, taxa, asteroids: names the NER misses
             g.add((c, KGO.topicName, Literal(True)))
             for other in learned.topic_kinds:  # 'a book' is also 'a written work'
@@ -438,6 +488,7 @@ def run_one(path: Path, nlp_plain, model: str, limit: int | None) -> dict:
     onto = read_ontology(path)
     train = read_examples(DATA / "train" / f"{onto.id}_train.jsonl")
     valid = read_examples(DATA / "validation" / f"{onto.id}_validation.jsonl", limit)
+    onto = with_object_classes(onto, train)
     learned = learn(onto, train, nlp_plain)
     out_dir = REPORTS / "text2kgbench"
     out_dir.mkdir(parents=True, exist_ok=True)

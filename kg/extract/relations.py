@@ -204,13 +204,15 @@ def relation_candidates(doc: Doc, doc_id: str, mentions: list[Mention],
     ctx = Context(doc, doc_id, mentions, ontology)
     cands: list[Candidate] = []
     for sent in doc.sents:
+        found: list[Candidate] = []
         for tok in sent:
-            cands.extend(_frame_candidates(ctx, tok, sent))
-        cands.extend(_title_candidates(ctx, sent))
-        cands.extend(_predicate_titles(ctx, sent))
-        cands.extend(_structure_candidates(ctx, sent))
-        cands.extend(_anaphor_structures(ctx, sent))
-        cands.extend(_topic_candidates(ctx, sent))
+            found.extend(_frame_candidates(ctx, tok, sent))
+        found.extend(_title_candidates(ctx, sent))
+        found.extend(_predicate_titles(ctx, sent))
+        found.extend(_structure_candidates(ctx, sent))
+        found.extend(_anaphor_structures(ctx, sent))
+        cands.extend(found)
+        cands.extend(_topic_candidates(ctx, sent, found))
     # entities named inside other names ('Kenya' in 'Kenya Space Agency') are mentions too
     known = {(m.start, m.end) for m in mentions}
     for c in cands:
@@ -527,12 +529,17 @@ def _structure_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
                                         _evidence(ctx, sent, f"structure:{name}", conf * 0.9))
 
 
-def _topic_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
+def _topic_candidates(ctx: Context, sent: Span, found: list[Candidate]) -> Iterator[Candidate]:
     """With kgo:structure "topic": the sentence's topic (the entity that is the subject of its
-    main verb) relates to every other entity of the property's range the sentence names."""
+    main verb) relates to every other entity of the property's range the sentence names, unless
+    a more specific rule (a frame, a title, another structure) found the property there."""
     props = ctx.onto.structures.get("topic", ())
     if not props:
         return
+    onto = ctx.onto
+    props = tuple(p for p in props if not any(
+        c.predicate == p and c.subject is not None
+        and onto.check(p, c.subject.cls, c.object.cls) is None for c in found))
     topic = sentence_topic(ctx, sent)
     if topic is None:
         return
