@@ -68,6 +68,7 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
             covered.update(range(span.start, span.end))
     found.extend(_conjuncts(doc, doc_id, found, covered, sent_of))
     found.extend(_cue_named(doc, doc_id, ontology, covered, sent_of))
+    found.extend(_cue_led(doc, doc_id, ontology, covered, sent_of))
     found.extend(_titled_people(doc, doc_id, ontology, covered, sent_of))
     found.extend(_designators(doc, doc_id, ontology, covered, sent_of))
     if ontology.topic_classes:
@@ -495,6 +496,7 @@ def _cue_named(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
 
 
 TOPIC_MAX_TOKENS = 12  # a longer subject phrase is a description, not a name
+TOPIC_COMMON_MAX_TOKENS = 5
 TOPIC_STOPS = frozenset({"(", ",", ";", ":", "[", "—", "–"})
 
 
@@ -505,7 +507,7 @@ def _topic_names(doc: Doc, doc_id: str, ontology: Ontology, found: list[Mention]
     its predicate noun gives among those classes, else of the first. It replaces the pieces
     the NER made of it, unless one of them is the whole phrase but for an abbreviation."""
     for sent in doc.sents:
-        span = _subject_phrase(sent)
+        span = _subject_phrase(sent, ontology)
         if span is None:
             continue
         inside = [m for m in found if m.start < span.end_char and m.end > span.start_char]
@@ -521,9 +523,10 @@ def _topic_names(doc: Doc, doc_id: str, ontology: Ontology, found: list[Mention]
     return found
 
 
-def _subject_phrase(sent: Span) -> Span | None:
+def _subject_phrase(sent: Span, ontology: Ontology) -> Span | None:
     """The subject of the main verb, cut before its verb group, a bracket or a comma, when it
-    comes first and looks like a name (capitalised first and last word, no pronoun)."""
+    comes first and looks like a name (capitalised first and last word, no pronoun) or is a
+    common name ('the red-backed shrike', without 'the') that is no head cue ('the film')."""
     root = sent.root
     subj = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     if subj is None or subj.i > root.i:
@@ -544,6 +547,8 @@ def _subject_phrase(sent: Span) -> Span | None:
     if not start <= subj.i < end or end - start > TOPIC_MAX_TOKENS:
         return None
     first, last = doc[start], doc[end - 1]
+    if first.lower_ in ("the", "a", "an") and start + 1 < end and doc[start + 1].is_lower:
+        return _common_name(doc[start + 1:end], ontology)
     if not (first.text[:1].isupper() or first.like_num) or first.pos_ == "PRON":
         return None
     if not (last.text[:1].isupper() or last.like_num or last.text in "!?"):
@@ -551,6 +556,39 @@ def _subject_phrase(sent: Span) -> Span | None:
     if any(t.text in TOPIC_STOPS for t in doc[start:end]) and end - start > 6:
         return None
     return doc[start:end]
+
+
+def _common_name(span: Span, ontology: Ontology) -> Span | None:
+    """A short lower-case noun phrase of nouns, adjectives and hyphens that is no class cue."""
+    if len(span) > TOPIC_COMMON_MAX_TOKENS or span[-1].pos_ != "NOUN" or not all(
+            t.pos_ in ("NOUN", "PROPN", "ADJ") or t.text == "-" for t in span):
+        return None
+    if span.text.lower() in ontology.head_cues or span[-1].lemma_.lower() in ontology.head_cues:
+        return None
+    return span
+
+
+def _cue_led(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
+             sent_of: dict[int, int]) -> list[Mention]:
+    """A lower-case cue noun right before capitalised proper nouns the NER missed names them:
+    'the genus Panthera', 'the rock band Iron Savior'."""
+    out = []
+    for tok in doc[:-1]:
+        nxt = doc[tok.i + 1]
+        if tok.pos_ != "NOUN" or not tok.is_lower or nxt.i in covered or nxt.pos_ != "PROPN" \
+                or not nxt.is_title:
+            continue
+        cls = head_cue_class(tok, ontology)
+        if cls is None or ontology.is_person(cls):
+            continue
+        end = nxt.i + 1
+        while end < len(doc) and end not in covered and doc[end].pos_ == "PROPN" \
+                and doc[end].is_title and doc[end].sent == tok.sent:
+            end += 1
+        span = doc[nxt.i:end]
+        covered.update(range(span.start, span.end))
+        out.append(_mention(span, doc_id, cls, "CUE", "", sent_of))
+    return out
 
 
 def _titled_people(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
