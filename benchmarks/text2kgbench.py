@@ -43,10 +43,11 @@ WD = "http://www.wikidata.org/entity/"
 # what makes a learned cue worth keeping
 MIN_SUPPORT = 2  # train examples that show it
 MIN_SHARE = 0.5  # of its train examples, the share that are of this relation
-NER_MIN_SHARE = 0.2
+NER_MIN_SHARE = 0.2  # of a class's train mentions, the share a spaCy label must cover
 CUE_MIN_SUPPORT = 3  # train names a noun must type to become a class's head cue
 CUE_MIN_SHARE = 0.6  # of the names it types, the share that are of that class
-TOPIC_MIN_SHARE = 0.3  # of a class's train subjects, the share the NER must miss  # of a class's train mentions, the share a spaCy label must cover
+PHRASE_MIN_SHARE = 0.3  # of a class's train names, the share named "HEAD of X"
+TOPIC_MIN_SHARE = 0.3  # of a class's train subjects, the share the NER must miss
 SUBJ_DEPS = frozenset({"nsubj", "csubj"})
 OBJ_DEPS = frozenset({"dobj", "obj", "attr", "oprd", "nsubjpass", "csubjpass"})
 NOMINAL_DEPS = frozenset({"compound", "amod", "nmod"})
@@ -246,6 +247,25 @@ def class_cues(span) -> set[str]:
     return {c for c in out if len(c) > 2}
 
 
+def phrase_heads(onto: Onto, train: Sequence[Example]) -> dict[str, list[str]]:
+    """Classes whose train objects are mostly named 'HEAD of X' ('President of Chile'): the
+    head noun, to be written as a kgo:phraseCue."""
+    heads: dict[str, Counter] = defaultdict(Counter)
+    rel_of = {r.label: r for r in onto.relations}
+    for ex in train:
+        for t in ex.triples:
+            r = rel_of.get(t.rel)
+            if r is not None and r.range:
+                m = re.fullmatch(r"(?:\w+ )*?(\w+) of \S.*", t.obj)
+                heads[r.range][m[1].lower() if m else ""] += 1
+    out: dict[str, list[str]] = {}
+    for cls, c in heads.items():
+        head, k = c.most_common(1)[0]
+        if head and k >= CUE_MIN_SUPPORT and k / sum(c.values()) >= PHRASE_MIN_SHARE:
+            out[cls] = [head]
+    return out
+
+
 @dataclass
 class Learned:
     ner: dict[str, list[str]]  # class qid -> spaCy labels
@@ -256,6 +276,7 @@ class Learned:
     topic: str = ""  # the class whose train subjects the NER misses most
     topic_kinds: tuple[str, ...] = ()  # other classes whose subjects it mostly misses
     head_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> nouns
+    phrase_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> 'X of' heads
     examples: int = 0
     located: int = 0
 
@@ -336,7 +357,8 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
         if k >= CUE_MIN_SUPPORT and k / sum(c.values()) >= CUE_MIN_SHARE:
             cues[cls].append(noun)
     return Learned(ner_out, keep("frames"), keep("titles"), keep("structures"), gazetteer,
-                   kinds[0] if kinds else "", tuple(kinds[1:]), dict(cues), n, located)
+                   kinds[0] if kinds else "", tuple(kinds[1:]), dict(cues),
+                   phrase_heads(onto, train), n, located)
 
 
 # ------------------------------------------------------------------ the kg ontology file
@@ -364,6 +386,8 @@ def ontology_graph(onto: Onto, learned: Learned):
             g.add((c, KGO.nerLabel, Literal(lab)))
         for cue in learned.head_cues.get(q, ()):
             g.add((c, KGO.headCue, Literal(cue)))
+        for cue in learned.phrase_cues.get(q, ()):
+            g.add((c, KGO.phraseCue, Literal(cue)))
         if q == learned.topic:  # titles of works, taxa, asteroids: names the NER misses
             g.add((c, KGO.topicName, Literal(True)))
             for other in learned.topic_kinds:  # 'a book' is also 'a written work'

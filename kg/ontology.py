@@ -75,6 +75,7 @@ class ClassInfo:
     head_cues: tuple[str, ...] = ()
     agent_cues: tuple[str, ...] = ()
     topic_name: bool = False  # a sentence's unrecognised capitalised subject names one
+    phrase_cues: tuple[str, ...] = ()  # 'president': 'the President of X' names one
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +195,12 @@ class Ontology:
             for cue in c.head_cues:
                 out[cue] = c.name
         return out
+
+    @cached_property
+    def phrase_cues(self) -> dict[str, str]:
+        """Head noun (lower case) of an 'of' phrase that names an instance -> class name."""
+        return {cue: c.name for c in sorted(self.classes.values(), key=lambda c: c.name)
+                for cue in c.phrase_cues}
 
     @cached_property
     def topic_classes(self) -> tuple[str, ...]:
@@ -341,6 +348,7 @@ def _from_graph(g: Graph, files: tuple[str, ...],
             head_cues=tuple(sorted({x.lower() for x in _strings(g, c, KGO.headCue)})),
             agent_cues=tuple(sorted({x.lower() for x in _strings(g, c, KGO.agentCue)})),
             topic_name=_flag(g, c, KGO.topicName, f"{file_of(c)}: class {name}"),
+            phrase_cues=tuple(sorted({x.lower() for x in _strings(g, c, KGO.phraseCue)})),
         )
     # parents that are not declared classes (rdf:Statement for kgo:Evidence) are fine
     properties: dict[str, PropertyInfo] = {}

@@ -73,6 +73,8 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
     found.extend(_designators(doc, doc_id, ontology, covered, sent_of))
     if ontology.topic_classes:
         found = _topic_names(doc, doc_id, ontology, found, sent_of)
+    if ontology.phrase_cues:
+        found = _phrase_names(doc, doc_id, ontology, found, sent_of)
     found.sort(key=lambda m: (m.start, -m.end))
     out, last_end = [], -1
     for m in found:
@@ -566,6 +568,36 @@ def _common_name(span: Span, ontology: Ontology) -> Span | None:
     if span.text.lower() in ontology.head_cues or span[-1].lemma_.lower() in ontology.head_cues:
         return None
     return span
+
+
+def _phrase_names(doc: Doc, doc_id: str, ontology: Ontology, found: list[Mention],
+                  sent_of: dict[int, int]) -> list[Mention]:
+    """With a kgo:phraseCue: the cue noun, the capitalised words before it and its 'of'
+    phrase name one thing ('the fourth Vice President of Kenya' -> 'Vice President of Kenya'),
+    which replaces the names inside it."""
+    for tok in doc:
+        cls = ontology.phrase_cues.get(tok.lower_) or ontology.phrase_cues.get(tok.lemma_.lower())
+        if cls is None or tok.pos_ not in ("NOUN", "PROPN"):
+            continue
+        of = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        pobj = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+        if pobj is None or not any(t.text[:1].isupper() for t in pobj.subtree):
+            continue
+        start = tok.i
+        while start > 0 and doc[start - 1].is_title and doc[start - 1].head.i == tok.i \
+                and doc[start - 1].dep_ in ("compound", "amod") and doc[start - 1].is_alpha:
+            start -= 1
+        end = max(t.i for t in pobj.subtree) + 1
+        while end > pobj.i + 1 and (doc[end - 1].is_punct or doc[end - 1].is_space):
+            end -= 1
+        span = doc[start:end]
+        inside = [m for m in found if m.start < span.end_char and m.end > span.start_char]
+        if any(m.start < span.start_char or m.end > span.end_char for m in inside) or any(
+                (m.start, m.end) == (span.start_char, span.end_char) for m in inside):
+            continue
+        found = [m for m in found if m not in inside]
+        found.append(_mention(span, doc_id, cls, "PHRASE", "", sent_of))
+    return found
 
 
 def _cue_led(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
