@@ -237,8 +237,12 @@ def class_cues(span) -> set[str]:
     'the rock band X'."""
     out = set()
     root = span.root
-    if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_ == "be":
-        out |= {c.lemma_.lower() for c in root.head.children if c.dep_ == "attr" and c.pos_ == "NOUN"}
+    if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_ in ("be", "become", "remain",
+                                                                    "serve"):
+        preds = [c for c in root.head.children if c.dep_ == "attr"]
+        preds += [p for c in root.head.children if c.dep_ == "prep" and c.lower_ == "as"
+                  for p in c.children if p.dep_ == "pobj"]
+        out |= {c.lemma_.lower() for c in preds if c.pos_ == "NOUN"}
     out |= {c.lemma_.lower() for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"}
     if span.start > 0:
         before = span.doc[span.start - 1]
@@ -375,13 +379,17 @@ def ontology_graph(onto: Onto, learned: Learned):
     g.bind("skos", SKOS)
     g.add((KGO.NewsArticle, RDF.type, OWL.Class))
     qids = set(onto.concepts) | {q for r in onto.relations for q in (r.domain, r.range) if q}
+    learned_cues = {cue for cues in learned.head_cues.values() for cue in cues}
     for q in sorted(qids):
         c = ns[onto.class_name(q)]
         g.add((c, RDF.type, OWL.Class))
         label = onto.concepts.get(q) or onto.object_classes.get(q) or q
         g.add((c, RDFS.label, Literal(label, lang="en")))
-        if q in onto.concepts and "PERSON" not in learned.ner.get(q, ()) and len(label) > 2:
-            g.add((c, KGO.headCue, Literal(label.lower())))  # 'X is a film', 'the X party'
+        # 'X is a film', 'the X party'; unless train names of another class take the noun
+        # ('X was President of Y' types a person, not a president)
+        if q in onto.concepts and "PERSON" not in learned.ner.get(q, ()) and len(label) > 2 \
+                and label.lower() not in learned_cues:
+            g.add((c, KGO.headCue, Literal(label.lower())))
         for lab in learned.ner.get(q, ()):
             g.add((c, KGO.nerLabel, Literal(lab)))
         for cue in learned.head_cues.get(q, ()):

@@ -25,6 +25,12 @@ NAME_TO_CUE_DEPS = frozenset({"compound", "nmod", "amod", "appos", "npadvmod", "
 CUE_TO_NAME_DEPS = frozenset({"appos", "compound", "nmod"})
 PERSON_RUN_MIN = 2  # proper-noun tokens after a title that make a person name
 TITLE_WINDOW = 6  # tokens before such a run in which the title may stand
+# a name's lifespan in brackets: '(born 3 May 1950', '(1907 - 1957)', '(March 4, 1907 – 1957)'
+LIFESPAN = re.compile(r"\s*\((?:born\b|b\.\s|[^()]{0,40}?\b\d{4}\s*[-–]\s*[^()]{0,30}?\d{4}\))")
+# verbs whose predicate noun says what their subject is
+COPULAS = frozenset({"be", "become", "remain", "serve"})
+# NER labels a person's name is sometimes given
+MISTAKEN_FOR_NAMES = frozenset({"ORG", "GPE", "NORP", "PRODUCT", "FAC", "LOC", "WORK_OF_ART"})
 # a product designator: capitalised word, hyphen, a short code ('Vayu-3', 'Talos-C', 'Zhuque-2')
 DESIGNATOR = re.compile(r"^[A-Z][a-z]{2,}-(?:\d{1,3}(?:\.\d{1,2})?[A-Za-z]{0,2}|[A-Z]{1,2}\d?)$")
 
@@ -81,7 +87,7 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
         if m.start >= last_end:
             out.append(m)
             last_end = m.end
-    return _acronyms_defined(doc.text, out)
+    return _acronyms_defined(doc.text, _people_by_dates(doc.text, out, ontology))
 
 
 _MATCHERS: dict[tuple[int, int], PhraseMatcher] = {}
@@ -231,6 +237,21 @@ def _designators(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
         cls = _cue_for(span, ontology) or ("Artifact" if "Artifact" in ontology.classes else None)
         if cls and not ontology.is_person(cls):
             out.append(_mention(span, doc_id, cls, "DESIGNATOR", "", sent_of))
+    return out
+
+
+def _people_by_dates(text: str, mentions: list[Mention], ontology: Ontology) -> list[Mention]:
+    """'X (born 3 May 1950)', 'X (1907 - 1957)': a name with a lifespan is a person's, whatever
+    the NER thought it was."""
+    person = ontology.person_class
+    if person not in ontology.classes:
+        return mentions
+    out = []
+    for m in mentions:
+        if m.label in MISTAKEN_FOR_NAMES and not m.key and not ontology.is_person(m.cls) \
+                and LIFESPAN.match(text, m.end):
+            m = replace(m, cls=person, label="LIFESPAN")
+        out.append(m)
     return out
 
 
@@ -401,10 +422,14 @@ def _cue_for(span: Span, ontology: Ontology) -> str | None:
             cls = head_cue_class(child, ontology)
             if cls:
                 return cls
-    if root.dep_ in ("nsubj", "nsubjpass") and head.lemma_ == "be":
-        # 'X is a 2011 animated film': the predicate noun types its subject
-        for child in head.children:
-            if child.dep_ == "attr" and child.pos_ == "NOUN":
+    if root.dep_ in ("nsubj", "nsubjpass") and head.lemma_ in COPULAS:
+        # 'X is a 2011 animated film', 'X became a member', 'X served as director': the
+        # predicate noun types its subject
+        preds = [c for c in head.children if c.dep_ == "attr"]
+        preds += [p for c in head.children if c.dep_ == "prep" and c.lower_ == "as"
+                  for p in c.children if p.dep_ == "pobj"]
+        for child in preds:
+            if child.pos_ == "NOUN":
                 cls = head_cue_class(child, ontology)
                 if cls:
                     return cls
