@@ -525,6 +525,7 @@ def _cue_named(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
 TOPIC_MAX_TOKENS = 12  # a longer subject phrase is a description, not a name
 TOPIC_COMMON_MAX_TOKENS = 5
 TOPIC_STOPS = frozenset({"(", ",", ";", ":", "[", "—", "–"})
+LEAD_POS = frozenset({"ADP", "ADV", "SCONJ", "CCONJ", "VERB", "AUX", "PRON"})
 
 
 def _topic_names(doc: Doc, doc_id: str, ontology: Ontology, found: list[Mention],
@@ -559,7 +560,11 @@ def _subject_phrase(sent: Span, ontology: Ontology) -> Span | None:
     if subj is None or subj.i > root.i:
         return None
     doc = sent.doc
-    start = subj.left_edge.i  # not 'In 2014' or 'Afterwards,' before it
+    start = subj.left_edge.i
+    opening = next((t for t in sent if not t.is_punct and not t.is_space), None)
+    if opening is not None and opening.i < start and opening.pos_ not in LEAD_POS and not any(
+            t.text in TOPIC_STOPS - {":"} for t in doc[opening.i:start]):
+        start = opening.i  # 'X: The Y is' (a title the parser split), not 'In 2014 X' or 'Then, X'
     while start < root.i and (doc[start].is_punct or doc[start].is_space):
         start += 1
     end = min([root.i, *(c.i for c in root.children

@@ -122,6 +122,8 @@ class Context:
             # 'nummod': the parser reads designators like 'Soyuz-2.1b' as numbers
             if c.dep_ in ("appos", "compound", "nmod", "nummod") and c.i in self.by_token:
                 m = self.by_token[c.i]
+                if m.label in VALUE_LABELS:
+                    continue  # 'a 2011 film' is no film named 2011
                 if c.dep_ == "appos" or c.i < t.i:
                     if c.dep_ != "compound" or self.onto.is_a(m.cls, "Artifact") or \
                             self.onto.is_a(m.cls, "Organization") or m.cls == "Facility":
