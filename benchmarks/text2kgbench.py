@@ -47,6 +47,9 @@ NER_MIN_SHARE = 0.2  # of a class's train mentions, the share a spaCy label must
 CUE_MIN_SUPPORT = 3  # train names a noun must type to become a class's head cue
 CUE_MIN_SHARE = 0.6  # of the names it types, the share that are of that class
 PHRASE_MIN_SHARE = 0.3  # of a class's train names, the share named "HEAD of X"
+SUFFIX_LEN = 3
+SUFFIX_MIN_SHARE = 0.4  # of a class's train names, the share with one ending
+SUFFIX_MIN_WORDS = 5  # distinct words with it ('horror' again and again is no pattern)
 TOPIC_MIN_SHARE = 0.3  # of a class's train subjects, the share the NER must miss
 SUBJ_DEPS = frozenset({"nsubj", "csubj"})
 OBJ_DEPS = frozenset({"dobj", "obj", "attr", "oprd", "nsubjpass", "csubjpass"})
@@ -270,6 +273,29 @@ def phrase_heads(onto: Onto, train: Sequence[Example]) -> dict[str, list[str]]:
     return out
 
 
+def suffixes(onto: Onto, train: Sequence[Example]) -> dict[str, list[str]]:
+    """Classes whose train objects are mostly lower-case words with one ending ('federalism',
+    'socialism'): the ending, to be written as a kgo:suffixCue."""
+    ends: dict[str, Counter] = defaultdict(Counter)
+    words: dict[tuple[str, str], set[str]] = defaultdict(set)  # the ending's distinct words
+    rel_of = {r.label: r for r in onto.relations}
+    for ex in train:
+        for t in ex.triples:
+            r = rel_of.get(t.rel)
+            if r is not None and r.range:
+                last = t.obj.split()[-1] if t.obj.split() else ""
+                end = last[-SUFFIX_LEN:] if last.islower() and len(last) > 5 else ""
+                ends[r.range][end] += 1
+                words[(r.range, end)].add(last)
+    out: dict[str, list[str]] = {}
+    for cls, c in ends.items():
+        end, k = max(((e, k) for e, k in c.items() if e), key=lambda x: x[1], default=("", 0))
+        if end and len(words[(cls, end)]) >= SUFFIX_MIN_WORDS \
+                and k / sum(c.values()) >= SUFFIX_MIN_SHARE:
+            out[cls] = [end]
+    return out
+
+
 @dataclass
 class Learned:
     ner: dict[str, list[str]]  # class qid -> spaCy labels
@@ -281,6 +307,7 @@ class Learned:
     topic_kinds: tuple[str, ...] = ()  # other classes whose subjects it mostly misses
     head_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> nouns
     phrase_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> 'X of' heads
+    suffix_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> word endings
     examples: int = 0
     located: int = 0
 
@@ -362,7 +389,7 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
             cues[cls].append(noun)
     return Learned(ner_out, keep("frames"), keep("titles"), keep("structures"), gazetteer,
                    kinds[0] if kinds else "", tuple(kinds[1:]), dict(cues),
-                   phrase_heads(onto, train), n, located)
+                   phrase_heads(onto, train), suffixes(onto, train), n, located)
 
 
 # ------------------------------------------------------------------ the kg ontology file
@@ -396,6 +423,8 @@ def ontology_graph(onto: Onto, learned: Learned):
             g.add((c, KGO.headCue, Literal(cue)))
         for cue in learned.phrase_cues.get(q, ()):
             g.add((c, KGO.phraseCue, Literal(cue)))
+        for cue in learned.suffix_cues.get(q, ()):
+            g.add((c, KGO.suffixCue, Literal(cue)))
         if q == learned.topic:  # titles of works, taxa, asteroids: names the NER misses
             g.add((c, KGO.topicName, Literal(True)))
             for other in learned.topic_kinds:  # 'a book' is also 'a written work'

@@ -76,6 +76,7 @@ class ClassInfo:
     agent_cues: tuple[str, ...] = ()
     topic_name: bool = False  # a sentence's unrecognised capitalised subject names one
     phrase_cues: tuple[str, ...] = ()  # 'president': 'the President of X' names one
+    suffix_cues: tuple[str, ...] = ()  # 'ism': a noun ending so ('federalism') names one
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +202,12 @@ class Ontology:
         """Head noun (lower case) of an 'of' phrase that names an instance -> class name."""
         return {cue: c.name for c in sorted(self.classes.values(), key=lambda c: c.name)
                 for cue in c.phrase_cues}
+
+    @cached_property
+    def suffix_cues(self) -> dict[str, str]:
+        """Word ending (lower case) that makes a noun a name -> class name."""
+        return {cue: c.name for c in sorted(self.classes.values(), key=lambda c: c.name)
+                for cue in c.suffix_cues}
 
     @cached_property
     def topic_classes(self) -> tuple[str, ...]:
@@ -349,6 +356,7 @@ def _from_graph(g: Graph, files: tuple[str, ...],
             agent_cues=tuple(sorted({x.lower() for x in _strings(g, c, KGO.agentCue)})),
             topic_name=_flag(g, c, KGO.topicName, f"{file_of(c)}: class {name}"),
             phrase_cues=tuple(sorted({x.lower() for x in _strings(g, c, KGO.phraseCue)})),
+            suffix_cues=tuple(sorted({x.lower().lstrip("-") for x in _strings(g, c, KGO.suffixCue)})),
         )
     # parents that are not declared classes (rdf:Statement for kgo:Evidence) are fine
     properties: dict[str, PropertyInfo] = {}

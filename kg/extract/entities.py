@@ -75,6 +75,8 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
     found.extend(_conjuncts(doc, doc_id, found, covered, sent_of))
     found.extend(_cue_named(doc, doc_id, ontology, covered, sent_of))
     found.extend(_cue_led(doc, doc_id, ontology, covered, sent_of))
+    if ontology.suffix_cues:
+        found.extend(_suffix_named(doc, doc_id, ontology, covered, sent_of))
     found.extend(_titled_people(doc, doc_id, ontology, covered, sent_of))
     found.extend(_designators(doc, doc_id, ontology, covered, sent_of))
     if ontology.topic_classes:
@@ -628,6 +630,33 @@ def _phrase_names(doc: Doc, doc_id: str, ontology: Ontology, found: list[Mention
         found = [m for m in found if m not in inside]
         found.append(_mention(span, doc_id, cls, "PHRASE", "", sent_of))
     return found
+
+
+SUFFIX_STEM_MIN = 3  # letters before the suffix: 'federalism', not 'ism'
+
+
+def _suffix_named(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
+                  sent_of: dict[int, int]) -> list[Mention]:
+    """With a kgo:suffixCue: a noun with that ending, and the adjectives and nouns right
+    before it, names an instance ('federalism', 'Corsican nationalism', 'democratic
+    socialism')."""
+    out = []
+    for tok in doc:
+        if tok.i in covered or tok.pos_ not in ("NOUN", "PROPN") or not tok.is_alpha:
+            continue
+        low = tok.lower_
+        cls = next((c for suffix, c in ontology.suffix_cues.items()
+                    if low.endswith(suffix) and len(low) >= len(suffix) + SUFFIX_STEM_MIN), None)
+        if cls is None:
+            continue
+        start = tok.i
+        while start > 0 and start - 1 not in covered and doc[start - 1].head.i == tok.i \
+                and doc[start - 1].dep_ in ("amod", "compound") and doc[start - 1].is_alpha:
+            start -= 1
+        span = doc[start:tok.i + 1]
+        covered.update(range(span.start, span.end))
+        out.append(_mention(span, doc_id, cls, "SUFFIX", "", sent_of))
+    return out
 
 
 def _cue_led(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
