@@ -12,7 +12,16 @@ computed from the train split by this script (nothing copied by hand):
   object, kept when it recurs and mostly stands for that relation;
 - kgo:titleCue / kgo:structure: the title noun or the preposition, apposition or premodifier
   that links them, on the same terms;
-- kgo:headCue: the concept's own label ('political party' types 'the X party');
+- kgo:headCue: the concept's own label ('political party' types 'the X party'), and the nouns
+  that type train names ('X is a novel', 'X became a member', 'the genus X');
+- kgo:structure "topic" on every property: the sentence's subject relates to the entities of
+  the range it names, where no learned cue found the property;
+- kgo:topicName on the class whose train subjects the NER misses most (titles, taxa); the other
+  classes whose subjects it mostly misses become its superclasses;
+- kgo:phraseCue / kgo:suffixCue: the head noun of 'HEAD of X' names ('President of Chile') and
+  the word ending ('-ism') most train objects of a class share;
+- a class of its own for a relation without a range whose train objects are Wikidata items
+  (a performer, an instrument); one whose objects are dates or numbers takes values;
 - gazetteer entries: the train subjects and objects with their Wikidata labels, so the entity
   ruler finds the recurring ones (genres, parties, positions) that the NER does not.
 kg then runs on the validation sentences (one document each) and is scored as the benchmark's
