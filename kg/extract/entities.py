@@ -534,7 +534,7 @@ def _topic_names(doc: Doc, doc_id: str, ontology: Ontology, found: list[Mention]
                  sent_of: dict[int, int]) -> list[Mention]:
     """With a class marked kgo:topicName: the capitalised phrase that opens a sentence as the
     subject of its main verb ('Walking the Dog Twice is a 2004 novel') is a name, of the class
-    its predicate noun gives among those classes, else of the first. It replaces the pieces
+    its predicate noun gives, else of the first such class. It replaces the pieces
     the NER made of it, unless one of them is the whole phrase but for an abbreviation."""
     for sent in doc.sents:
         span = _subject_phrase(sent, ontology)
@@ -595,7 +595,8 @@ def _subject_phrase(sent: Span, ontology: Ontology) -> Span | None:
 def _common_name(span: Span, ontology: Ontology) -> Span | None:
     """A short lower-case noun phrase of nouns, adjectives and hyphens that is no class cue."""
     if len(span) > TOPIC_COMMON_MAX_TOKENS or span[-1].pos_ != "NOUN" or not all(
-            t.pos_ in ("NOUN", "PROPN", "ADJ") or t.text == "-" for t in span):
+            t.pos_ in ("NOUN", "PROPN", "ADJ") or t.text == "-" or t.dep_ == "amod"
+            for t in span):
         return None
     if span.text.lower() in ontology.head_cues or span[-1].lemma_.lower() in ontology.head_cues:
         return None
