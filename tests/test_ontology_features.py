@@ -87,6 +87,19 @@ def test_topic_name_and_topic_structure(lit):
     assert ("Quiet Rivers Under Glass", "author", "Marta Holm") in triples
 
 
+@pytest.mark.parametrize(("text", "name"), [
+    ("Quiet Rivers: A Winter Tale is a novel by Marta Holm.", "Quiet Rivers: A Winter Tale"),
+    ("The 2031 Harbour Cup was a rowing regatta won by Marta Holm.", "2031 Harbour Cup"),
+    ("The 1975 Ostland rowing season was the tenth season of the league.",
+     "1975 Ostland rowing season"),
+    ("In 2014 Lena Varga wrote Quiet Rivers.", None),  # 'In 2014' is no part of a name
+])
+def test_topic_name_extent(lit, text, name):
+    mentions, _ = lit(text)
+    names = {t for t, cls in mentions if cls == "Book"}
+    assert names == ({name} if name else set())
+
+
 def test_topic_is_a_common_name_without_its_article(lit):
     mentions, _ = lit("The silver lantern was written by Marta Holm.")
     assert ("silver lantern", "Book") in mentions

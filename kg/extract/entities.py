@@ -526,7 +526,7 @@ def _cue_named(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
 
 TOPIC_MAX_TOKENS = 12  # a longer subject phrase is a description, not a name
 TOPIC_COMMON_MAX_TOKENS = 5
-TOPIC_STOPS = frozenset({"(", ",", ";", ":", "[", "—", "–"})
+TOPIC_STOPS = frozenset({"(", ",", ";", "[", "—", "–"})
 LEAD_POS = frozenset({"ADP", "ADV", "SCONJ", "CCONJ", "VERB", "AUX", "PRON"})
 
 
@@ -565,7 +565,7 @@ def _subject_phrase(sent: Span, ontology: Ontology) -> Span | None:
     start = subj.left_edge.i
     opening = next((t for t in sent if not t.is_punct and not t.is_space), None)
     if opening is not None and opening.i < start and opening.pos_ not in LEAD_POS and not any(
-            t.text in TOPIC_STOPS - {":"} for t in doc[opening.i:start]):
+            t.text in TOPIC_STOPS for t in doc[opening.i:start]):
         start = opening.i  # 'X: The Y is' (a title the parser split), not 'In 2014 X' or 'Then, X'
     while start < root.i and (doc[start].is_punct or doc[start].is_space):
         start += 1
@@ -583,13 +583,21 @@ def _subject_phrase(sent: Span, ontology: Ontology) -> Span | None:
     first, last = doc[start], doc[end - 1]
     if first.lower_ in ("the", "a", "an") and start + 1 < end and doc[start + 1].is_lower:
         return _common_name(doc[start + 1:end], ontology)
+    if first.lower_ == "the" and start + 1 < end and _is_year(doc[start + 1]):
+        start, first = start + 1, doc[start + 1]  # 'The 2006 World Cup' is '2006 World Cup'
     if not (first.text[:1].isupper() or first.like_num) or first.pos_ == "PRON":
         return None
-    if not (last.text[:1].isupper() or last.like_num or last.text in "!?"):
+    # a dated name may end in a common noun: '1956 New Zealand rugby league season'
+    if not (last.text[:1].isupper() or last.like_num or last.text in "!?"
+            or _is_year(first) and last.pos_ == "NOUN"):
         return None
     if any(t.text in TOPIC_STOPS for t in doc[start:end]) and end - start > 6:
         return None
     return doc[start:end]
+
+
+def _is_year(tok: Token) -> bool:
+    return tok.is_digit and len(tok) == 4
 
 
 def _common_name(span: Span, ontology: Ontology) -> Span | None:
