@@ -12,7 +12,8 @@ computed from the train split by this script (nothing copied by hand):
   object, kept when it recurs and mostly stands for that relation;
 - kgo:titleCue / kgo:structure: the title noun or the preposition, apposition or premodifier
   that links them, on the same terms;
-- kgo:headCue: the concept's own label ('political party' types 'the X party'), and the nouns
+- kgo:headCue: the concept's own label ('political party' types 'the X party'), the last word
+  of many train names of a class ('X Academy', 'Y Records'), and the nouns
   that type train names ('X is a novel', 'X became a member', 'the genus X');
 - kgo:structure "topic" on every property: the sentence's subject relates to the entities of
   the range it names, where no learned cue found the property;
@@ -59,6 +60,8 @@ PHRASE_MIN_SHARE = 0.3  # of a class's train names, the share named "HEAD of X"
 SUFFIX_LEN = 3
 SUFFIX_MIN_SHARE = 0.4  # of a class's train names, the share with one ending
 SUFFIX_MIN_WORDS = 5  # distinct words with it ('horror' again and again is no pattern)
+FINAL_MIN_NAMES = 3  # different train names a last word must end to become a head cue
+FINAL_MIN_SHARE = 0.05  # of a class's many-word train names, the share it must end ('baby' no)
 TOPIC_MIN_SHARE = 0.3  # of a class's train subjects, the share the NER must miss
 SUBJ_DEPS = frozenset({"nsubj", "csubj"})
 OBJ_DEPS = frozenset({"dobj", "obj", "attr", "oprd", "nsubjpass", "csubjpass"})
@@ -331,6 +334,7 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
     gaz: dict[str, Counter] = defaultdict(Counter)
     unnamed: Counter = Counter()  # domain class -> train subjects no NER span covers
     nouns: dict[str, Counter] = defaultdict(Counter)  # noun -> classes of the names it types
+    finals: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))  # last word
     subjects: Counter = Counter()  # domain class -> train subjects found in the sentence
     located = n = 0
     docs = nlp.pipe((ex.sent for ex in train), batch_size=64)
@@ -344,6 +348,11 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
                 gaz[t.sub][(t.sub_qid or "", r.domain)] += 1
             if r.range and t.obj_qid:
                 gaz[t.obj][(t.obj_qid, r.range)] += 1
+            for name, cls in ((t.sub, r.domain), (t.obj, r.range)):
+                words = name.split()
+                if cls and len(words) > 1 and words[-1][:1].isupper() and words[-1].isalpha() \
+                        and len(words[-1]) > 2:  # 'X Academy', 'X Records', 'X Observatory'
+                    finals[words[-1].lower()][cls].add(name)
             ss, os_ = find_span(doc, t.sub), find_span(doc, t.obj)
             for span, cls in ((ss, r.domain), (os_, r.range)):
                 if span is not None and cls:  # the entity label that covers the whole span
@@ -396,6 +405,18 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
         cls, k = c.most_common(1)[0]
         if k >= CUE_MIN_SUPPORT and k / sum(c.values()) >= CUE_MIN_SHARE:
             cues[cls].append(noun)
+    # the last word of many different train names of one class ('X Academy', 'Y Academy')
+    named: dict[str, set] = defaultdict(set)  # class -> its train names
+    for by_cls in finals.values():
+        for cls, names in by_cls.items():
+            named[cls] |= names
+    taken = {cue for nouns_of in cues.values() for cue in nouns_of}  # 'album' types albums
+    for word, by_cls in sorted(finals.items()):
+        cls, names = max(by_cls.items(), key=lambda x: (len(x[1]), x[0]))
+        if len(names) >= FINAL_MIN_NAMES and word not in taken \
+                and len(names) / sum(map(len, by_cls.values())) >= CUE_MIN_SHARE \
+                and len(names) / len(named[cls]) >= FINAL_MIN_SHARE:
+            cues[cls].append(word)
     return Learned(ner_out, keep("frames"), keep("titles"), keep("structures"), gazetteer,
                    kinds[0] if kinds else "", tuple(kinds[1:]), dict(cues),
                    phrase_heads(onto, train), suffixes(onto, train), n, located)
