@@ -279,7 +279,7 @@ def phrase_heads(onto: Onto, train: Sequence[Example]) -> dict[str, list[str]]:
                 heads[r.range][m[1].lower() if m else ""] += 1
     out: dict[str, list[str]] = {}
     for cls, c in heads.items():
-        head, k = c.most_common(1)[0]
+        head, k = max(((h, k) for h, k in c.items() if h), key=lambda x: x[1], default=("", 0))
         if head and k >= CUE_MIN_SUPPORT and k / sum(c.values()) >= PHRASE_MIN_SHARE:
             out[cls] = [head]
     return out
