@@ -496,18 +496,20 @@ def ontology_graph(onto: Onto, learned: Learned):
 def wikidata_date(text: str) -> str:
     """A date as the benchmark's gold writes it: '2009' -> '01 January 2009'."""
     t = text.strip()
-    m = re.fullmatch(r"(?:in\s+)?(\d{4})", t)
+    months = "|".join(MONTHS)
+    # the first full date, month or year inside ('the year 1997', 'early 2006', 'June 5, 1943')
+    m = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({months}),?\s+(\d{{4}})\b", t)
     if m:
-        return f"01 January {m[1]}"
-    m = re.fullmatch(r"(\d{1,2})\s+([A-Z][a-z]+),?\s+(\d{4})", t)
-    if m and m[2] in MONTHS:
         return f"{int(m[1]):02d} {m[2]} {m[3]}"
-    m = re.fullmatch(r"([A-Z][a-z]+)\s+(\d{1,2}),?\s+(\d{4})", t)
-    if m and m[1] in MONTHS:
+    m = re.search(rf"\b({months})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", t)
+    if m:
         return f"{int(m[2]):02d} {m[1]} {m[3]}"
-    m = re.fullmatch(r"([A-Z][a-z]+),?\s+(\d{4})", t)
-    if m and m[1] in MONTHS:
+    m = re.search(rf"\b({months}),?\s+(\d{{4}})\b", t)
+    if m:
         return f"01 {m[1]} {m[2]}"
+    years = re.findall(r"\b(\d{4})\b(?!s)", t)
+    if len(years) == 1:
+        return f"01 January {years[0]}"
     return t
 
 

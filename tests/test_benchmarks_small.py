@@ -100,6 +100,8 @@ def test_relation_names_and_normalisation():
 @pytest.mark.parametrize(("text", "wikidata"), [
     ("1999", "01 January 1999"), ("5 March 2001", "05 March 2001"),
     ("March 5, 2001", "05 March 2001"), ("June 1987", "01 June 1987"), ("soon", "soon"),
+    ("the year 1997", "01 January 1997"), ("February 25th, 2000", "25 February 2000"),
+    ("1846 and 1848", "1846 and 1848"),
 ])
 def test_wikidata_dates(text, wikidata):
     assert t2k.wikidata_date(text) == wikidata
