@@ -320,6 +320,7 @@ class Learned:
     head_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> nouns
     phrase_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> 'X of' heads
     suffix_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> word endings
+    kind_of: dict[str, list[str]] = field(default_factory=dict)  # class -> made-up superclasses
     examples: int = 0
     located: int = 0
 
@@ -386,15 +387,27 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
         return out
 
     # each spaCy label goes to the class whose train mentions it covers most
-    label_owner: dict[str, tuple[int, str]] = {}
+    # (a concept of the ontology before a class made up for a relation's objects)
+    label_owner: dict[str, tuple[int, int, str]] = {}
     for cls, c in ner.items():
         total = sum(c.values())
         for lab, k in c.items():
             if lab and k >= MIN_SUPPORT and k / total >= NER_MIN_SHARE:
-                if k > label_owner.get(lab, (0, ""))[0]:
-                    label_owner[lab] = (k, cls)
+                rank = (cls in onto.concepts, k)
+                if rank > label_owner.get(lab, (False, 0, ""))[:2]:
+                    label_owner[lab] = (*rank, cls)
+    # a made-up class whose objects the NER mostly tags as another class's are of that class
+    # too ('performer' objects are people): that class becomes its subclass
+    members: dict[str, list[str]] = defaultdict(list)
+    for cls in onto.object_classes:
+        c = ner.get(cls, Counter())
+        lab, k = max(((lb, k) for lb, k in c.items() if lb), key=lambda x: x[1],
+                     default=("", 0))
+        owner = label_owner.get(lab, (False, 0, ""))[2]
+        if k >= MIN_SUPPORT and owner and owner != cls:
+            members[owner].append(cls)
     ner_out: dict[str, list[str]] = defaultdict(list)
-    for lab, (_, cls) in sorted(label_owner.items()):
+    for lab, (_, _, cls) in sorted(label_owner.items()):
         ner_out[cls].append(lab)
     gazetteer = {label: c.most_common(1)[0][0] for label, c in gaz.items()}
     # the classes whose subjects the NER mostly misses: titles of works, taxa, asteroids
@@ -419,7 +432,7 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
             cues[cls].append(word)
     return Learned(ner_out, keep("frames"), keep("titles"), keep("structures"), gazetteer,
                    kinds[0] if kinds else "", tuple(kinds[1:]), dict(cues),
-                   phrase_heads(onto, train), suffixes(onto, train), n, located)
+                   phrase_heads(onto, train), suffixes(onto, train), dict(members), n, located)
 
 
 # ------------------------------------------------------------------ the kg ontology file
@@ -455,6 +468,8 @@ def ontology_graph(onto: Onto, learned: Learned):
             g.add((c, KGO.phraseCue, Literal(cue)))
         for cue in learned.suffix_cues.get(q, ()):
             g.add((c, KGO.suffixCue, Literal(cue)))
+        for other in learned.kind_of.get(q, ()):  # a person can be a performer
+            g.add((c, RDFS.subClassOf, ns[onto.class_name(other)]))
         if q == learned.topic:  # titles of works, taxa, asteroids: names the NER misses
             g.add((c, KGO.topicName, Literal(True)))
             for other in learned.topic_kinds:  # 'a book' is also 'a written work'
