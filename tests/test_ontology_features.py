@@ -93,6 +93,7 @@ def test_topic_name_and_topic_structure(lit):
     ("The 1975 Ostland rowing season was the tenth season of the league.",
      "1975 Ostland rowing season"),
     ("In 2014 Lena Varga wrote Quiet Rivers.", None),  # 'In 2014' is no part of a name
+    ('"It Will Be Morning" is a novel by Marta Holm.', "It Will Be Morning"),  # quoted title
 ])
 def test_topic_name_extent(lit, text, name):
     mentions, _ = lit(text)

@@ -558,6 +558,9 @@ def _subject_phrase(sent: Span, ontology: Ontology) -> Span | None:
     comes first and looks like a name (capitalised first and last word, no pronoun) or is a
     common name ('the red-backed shrike', without 'the') that is no head cue ('the film')."""
     root = sent.root
+    quoted = _quoted_opening(sent)
+    if quoted is not None:
+        return quoted
     subj = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     if subj is None or subj.i > root.i:
         return None
@@ -594,6 +597,23 @@ def _subject_phrase(sent: Span, ontology: Ontology) -> Span | None:
     if any(t.text in TOPIC_STOPS for t in doc[start:end]) and end - start > 6:
         return None
     return doc[start:end]
+
+
+def _quoted_opening(sent: Span) -> Span | None:
+    """'"It Will Rain" is a song': a quoted title that opens the sentence right before its
+    main verb (or a bracket) is its subject, however the parser read the words inside."""
+    doc, root = sent.doc, sent.root
+    if sent.text[:1] not in QUOTES:
+        return None
+    close = next((t.i for t in sent[1:] if t.text in QUOTES), None)
+    if close is None or close - sent.start - 1 < 1 or close - sent.start - 1 > TOPIC_MAX_TOKENS:
+        return None
+    after = doc[close + 1] if close + 1 < sent.end else None
+    if after is None or not (after.i == root.i or after.head.i == root.i and after.dep_ in (
+            "aux", "auxpass", "punct", "advmod")):
+        return None
+    inner = doc[sent.start + 1:close]
+    return inner if inner[0].text[:1].isupper() or inner[0].like_num else None
 
 
 def _is_year(tok: Token) -> bool:
