@@ -33,6 +33,7 @@ ex:Genus a owl:Class ; kgo:headCue "genus" .
 ex:Firm a owl:Class ; kgo:headCue "company" .
 ex:Year a owl:Class ; kgo:nerLabel "DATE" .
 ex:Film a owl:Class ; kgo:headCue "film" .
+ex:Town a owl:Class ; kgo:headCue "town" .
 ex:author a owl:ObjectProperty ; rdfs:domain ex:Book ; rdfs:range ex:Writer ;
     kgo:structure "topic" .
 ex:holds a owl:ObjectProperty ; rdfs:domain ex:Writer ; rdfs:range ex:Office ;
@@ -148,6 +149,13 @@ def test_a_cue_noun_names_the_proper_noun_after_it(lit_ontology):
 def test_predicate_of_become_types_its_subject(lit):
     mentions, _ = lit("Velto Systems became a company in 2001.")
     assert ("Velto Systems", "Firm") in mentions
+
+
+def test_the_predicate_noun_beats_the_names_last_word(lit):
+    mentions, _ = lit("Ostvale Town is a 1999 film by Marta Holm.")
+    assert ("Ostvale Town", "Film") in mentions
+    mentions, _ = lit("Ostvale Town lies on a river.")
+    assert ("Ostvale Town", "Town") in mentions
 
 
 def test_a_value_is_not_typed_by_the_noun_it_modifies(lit):

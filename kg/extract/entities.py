@@ -398,6 +398,10 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
 def _cue_for(span: Span, ontology: Ontology) -> str | None:
     """A class from the span's own last word(s), or from the noun it names or modifies."""
     words = [t.lower_ for t in span]
+    # what the sentence says it is beats its own last word ('X City is a film')
+    cls = _predicate_cue(span, ontology)
+    if cls:
+        return cls
     # the name's own last words ('X Cosmodrome'), never the whole name ('Network' alone)
     for k in range(min(len(words) - 1, ontology.max_cue_words), 0, -1):
         cue = " ".join(words[-k:])
@@ -424,17 +428,24 @@ def _cue_for(span: Span, ontology: Ontology) -> str | None:
             cls = head_cue_class(child, ontology)
             if cls:
                 return cls
-    if root.dep_ in ("nsubj", "nsubjpass") and head.lemma_ in COPULAS:
-        # 'X is a 2011 animated film', 'X became a member', 'X served as director': the
-        # predicate noun types its subject
-        preds = [c for c in head.children if c.dep_ == "attr"]
-        preds += [p for c in head.children if c.dep_ == "prep" and c.lower_ == "as"
-                  for p in c.children if p.dep_ == "pobj"]
-        for child in preds:
-            if child.pos_ == "NOUN":
-                cls = head_cue_class(child, ontology)
-                if cls:
-                    return cls
+    return _predicate_cue(span, ontology)
+
+
+def _predicate_cue(span: Span, ontology: Ontology) -> str | None:
+    """'X is a 2011 animated film', 'X became a member', 'X served as director': the class the
+    predicate noun gives its subject."""
+    root = span.root
+    head = root.head
+    if root.dep_ not in ("nsubj", "nsubjpass") or head.lemma_ not in COPULAS:
+        return None
+    preds = [c for c in head.children if c.dep_ == "attr"]
+    preds += [p for c in head.children if c.dep_ == "prep" and c.lower_ == "as"
+              for p in c.children if p.dep_ == "pobj"]
+    for child in preds:
+        if child.pos_ == "NOUN":
+            cls = head_cue_class(child, ontology)
+            if cls:
+                return cls
     return None
 
 
