@@ -397,16 +397,13 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
 
 def _cue_for(span: Span, ontology: Ontology) -> str | None:
     """A class from the span's own last word(s), or from the noun it names or modifies."""
-    words = [t.lower_ for t in span]
     # what the sentence says it is beats its own last word ('X City is a film')
     cls = _predicate_cue(span, ontology)
     if cls:
         return cls
-    # the name's own last words ('X Cosmodrome'), never the whole name ('Network' alone)
-    for k in range(min(len(words) - 1, ontology.max_cue_words), 0, -1):
-        cue = " ".join(words[-k:])
-        if cue in ontology.head_cues:
-            return ontology.head_cues[cue]
+    cls = _last_word_cue(span, ontology)
+    if cls:
+        return cls
     cls = _cue_before(span, ontology)  # 'the space agency X', 'the start-up X', parsed or not
     if cls:
         return cls
@@ -429,6 +426,17 @@ def _cue_for(span: Span, ontology: Ontology) -> str | None:
             if cls:
                 return cls
     return _predicate_cue(span, ontology)
+
+
+def _last_word_cue(span: Span, ontology: Ontology) -> str | None:
+    """The class of the name's own last words ('X Cosmodrome'), never of the whole name
+    ('Network' alone)."""
+    words = [t.lower_ for t in span]
+    for k in range(min(len(words) - 1, ontology.max_cue_words), 0, -1):
+        cue = " ".join(words[-k:])
+        if cue in ontology.head_cues:
+            return ontology.head_cues[cue]
+    return None
 
 
 def _predicate_cue(span: Span, ontology: Ontology) -> str | None:
