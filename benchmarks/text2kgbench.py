@@ -12,7 +12,17 @@ computed from the train split by this script (nothing copied by hand):
   object, kept when it recurs and mostly stands for that relation;
 - kgo:titleCue / kgo:structure: the title noun or the preposition, apposition or premodifier
   that links them, on the same terms;
-- kgo:headCue: the concept's own label ('political party' types 'the X party');
+- kgo:headCue: the concept's own label ('political party' types 'the X party'), the last word
+  of many train names of a class ('X Academy', 'Y Records'), and the nouns
+  that type train names ('X is a novel', 'X became a member', 'the genus X');
+- kgo:structure "topic" on every property: the sentence's subject relates to the entities of
+  the range it names, where no learned cue found the property;
+- kgo:topicName on the class whose train subjects the NER misses most (titles, taxa); the other
+  classes whose subjects it mostly misses become its superclasses;
+- kgo:phraseCue / kgo:suffixCue: the head noun of 'HEAD of X' names ('President of Chile') and
+  the word ending ('-ism') most train objects of a class share;
+- a class of its own for a relation without a range whose train objects are Wikidata items
+  (a performer, an instrument); one whose objects are dates or numbers takes values;
 - gazetteer entries: the train subjects and objects with their Wikidata labels, so the entity
   ruler finds the recurring ones (genres, parties, positions) that the NER does not.
 kg then runs on the validation sentences (one document each) and is scored as the benchmark's
@@ -44,6 +54,15 @@ WD = "http://www.wikidata.org/entity/"
 MIN_SUPPORT = 2  # train examples that show it
 MIN_SHARE = 0.5  # of its train examples, the share that are of this relation
 NER_MIN_SHARE = 0.2  # of a class's train mentions, the share a spaCy label must cover
+CUE_MIN_SUPPORT = 2  # train names a noun must type to become a class's head cue
+CUE_MIN_SHARE = 0.6  # of the names it types, the share that are of that class
+PHRASE_MIN_SHARE = 0.3  # of a class's train names, the share named "HEAD of X"
+SUFFIX_LEN = 3
+SUFFIX_MIN_SHARE = 0.4  # of a class's train names, the share with one ending
+SUFFIX_MIN_WORDS = 5  # distinct words with it ('horror' again and again is no pattern)
+FINAL_MIN_NAMES = 3  # different train names a last word must end to become a head cue
+FINAL_MIN_SHARE = 0.05  # of a class's many-word train names, the share it must end ('baby' no)
+TOPIC_MIN_SHARE = 0.3  # of a class's train subjects, the share the NER must miss
 SUBJ_DEPS = frozenset({"nsubj", "csubj"})
 OBJ_DEPS = frozenset({"dobj", "obj", "attr", "oprd", "nsubjpass", "csubjpass"})
 NOMINAL_DEPS = frozenset({"compound", "amod", "nmod"})
@@ -73,9 +92,11 @@ class Onto:
     id: str  # 'ont_8_politics'
     concepts: dict[str, str]  # qid -> label
     relations: list[Relation]
+    # classes made up for relations without a range whose objects are entities
+    object_classes: dict[str, str] = field(default_factory=dict)
 
     def class_name(self, qid: str) -> str:
-        label = self.concepts.get(qid) or qid or "Value"
+        label = self.concepts.get(qid) or self.object_classes.get(qid) or qid or "Value"
         return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", label) if w)
 
 
@@ -116,6 +137,26 @@ def read_examples(path: Path, limit: int | None = None) -> list[Example]:
 
 
 # ------------------------------------------------------------------ learning from train
+def with_object_classes(onto: Onto, train: Sequence[Example]) -> Onto:
+    """A relation without a range whose train objects are mostly Wikidata items (a performer,
+    an instrument) gets a class of its own for them; one whose objects are dates or numbers
+    keeps the value range."""
+    items: Counter = Counter()
+    total: Counter = Counter()
+    for ex in train:
+        for t in ex.triples:
+            total[t.rel] += 1
+            items[t.rel] += bool(t.obj_qid)
+    rels, extra = [], {}
+    for r in onto.relations:
+        if not r.range and total[r.label] and items[r.label] / total[r.label] >= 0.5:
+            q = "objects of " + r.label.strip()
+            extra[q] = r.label.strip()
+            r = Relation(r.label, r.domain, q)
+        rels.append(r)
+    return Onto(onto.id, onto.concepts, rels, extra)
+
+
 def find_span(doc, label: str):
     """The tokens of the first case-insensitive occurrence of ``label`` in the sentence."""
     i = doc.text.casefold().find(label.casefold()) if label else -1
@@ -206,6 +247,67 @@ def structures_between(s, o) -> set[str]:
     return out
 
 
+def class_cues(span) -> set[str]:
+    """Common nouns that type a train name: 'X is a novel', 'X, a politician', 'the genus X',
+    'the rock band X'."""
+    out = set()
+    root = span.root
+    if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_ in ("be", "become", "remain",
+                                                                    "serve"):
+        preds = [c for c in root.head.children if c.dep_ == "attr"]
+        preds += [p for c in root.head.children if c.dep_ == "prep" and c.lower_ == "as"
+                  for p in c.children if p.dep_ == "pobj"]
+        out |= {c.lemma_.lower() for c in preds if c.pos_ == "NOUN"}
+    out |= {c.lemma_.lower() for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"}
+    if span.start > 0:
+        before = span.doc[span.start - 1]
+        if before.pos_ == "NOUN" and before.is_lower and before.is_alpha:
+            out.add(before.lemma_.lower())
+    return {c for c in out if len(c) > 2}
+
+
+def phrase_heads(onto: Onto, train: Sequence[Example]) -> dict[str, list[str]]:
+    """Classes whose train objects are mostly named 'HEAD of X' ('President of Chile'): the
+    head noun, to be written as a kgo:phraseCue."""
+    heads: dict[str, Counter] = defaultdict(Counter)
+    rel_of = {r.label: r for r in onto.relations}
+    for ex in train:
+        for t in ex.triples:
+            r = rel_of.get(t.rel)
+            if r is not None and r.range:
+                m = re.fullmatch(r"(?:\w+ )*?(\w+) of \S.*", t.obj)
+                heads[r.range][m[1].lower() if m else ""] += 1
+    out: dict[str, list[str]] = {}
+    for cls, c in heads.items():
+        head, k = max(((h, k) for h, k in c.items() if h), key=lambda x: x[1], default=("", 0))
+        if head and k >= CUE_MIN_SUPPORT and k / sum(c.values()) >= PHRASE_MIN_SHARE:
+            out[cls] = [head]
+    return out
+
+
+def suffixes(onto: Onto, train: Sequence[Example]) -> dict[str, list[str]]:
+    """Classes whose train objects are mostly lower-case words with one ending ('federalism',
+    'socialism'): the ending, to be written as a kgo:suffixCue."""
+    ends: dict[str, Counter] = defaultdict(Counter)
+    words: dict[tuple[str, str], set[str]] = defaultdict(set)  # the ending's distinct words
+    rel_of = {r.label: r for r in onto.relations}
+    for ex in train:
+        for t in ex.triples:
+            r = rel_of.get(t.rel)
+            if r is not None and r.range:
+                last = t.obj.split()[-1] if t.obj.split() else ""
+                end = last[-SUFFIX_LEN:] if last.islower() and len(last) > 5 else ""
+                ends[r.range][end] += 1
+                words[(r.range, end)].add(last)
+    out: dict[str, list[str]] = {}
+    for cls, c in ends.items():
+        end, k = max(((e, k) for e, k in c.items() if e), key=lambda x: x[1], default=("", 0))
+        if end and len(words[(cls, end)]) >= SUFFIX_MIN_WORDS \
+                and k / sum(c.values()) >= SUFFIX_MIN_SHARE:
+            out[cls] = [end]
+    return out
+
+
 @dataclass
 class Learned:
     ner: dict[str, list[str]]  # class qid -> spaCy labels
@@ -213,6 +315,12 @@ class Learned:
     titles: dict[str, list[str]]
     structures: dict[str, list[str]]
     gazetteer: dict[str, tuple[str, str]]  # label -> (qid or '', class qid)
+    topic: str = ""  # the class whose train subjects the NER misses most
+    topic_kinds: tuple[str, ...] = ()  # other classes whose subjects it mostly misses
+    head_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> nouns
+    phrase_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> 'X of' heads
+    suffix_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> word endings
+    kind_of: dict[str, list[str]] = field(default_factory=dict)  # class -> made-up superclasses
     examples: int = 0
     located: int = 0
 
@@ -225,6 +333,10 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
     seen: dict[str, Counter] = {"frames": Counter(), "titles": Counter(), "structures": Counter()}
     per_rel: dict[str, Counter] = {k: Counter() for k in seen}
     gaz: dict[str, Counter] = defaultdict(Counter)
+    unnamed: Counter = Counter()  # domain class -> train subjects no NER span covers
+    nouns: dict[str, Counter] = defaultdict(Counter)  # noun -> classes of the names it types
+    finals: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))  # last word
+    subjects: Counter = Counter()  # domain class -> train subjects found in the sentence
     located = n = 0
     docs = nlp.pipe((ex.sent for ex in train), batch_size=64)
     for ex, doc in zip(train, docs, strict=True):
@@ -237,11 +349,22 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
                 gaz[t.sub][(t.sub_qid or "", r.domain)] += 1
             if r.range and t.obj_qid:
                 gaz[t.obj][(t.obj_qid, r.range)] += 1
+            for name, cls in ((t.sub, r.domain), (t.obj, r.range)):
+                words = name.split()
+                if cls and len(words) > 1 and words[-1][:1].isupper() and words[-1].isalpha() \
+                        and len(words[-1]) > 2:  # 'X Academy', 'X Records', 'X Observatory'
+                    finals[words[-1].lower()][cls].add(name)
             ss, os_ = find_span(doc, t.sub), find_span(doc, t.obj)
             for span, cls in ((ss, r.domain), (os_, r.range)):
                 if span is not None and cls:  # the entity label that covers the whole span
-                    ner[cls][next((e.label_ for e in doc.ents if e.start <= span.start
-                                   and e.end >= span.end), "")] += 1
+                    lab = next((e.label_ for e in doc.ents if e.start <= span.start
+                                and e.end >= span.end), "")
+                    ner[cls][lab] += 1
+                    for cue in class_cues(span):
+                        nouns[cue][cls] += 1
+                    if span is ss:
+                        subjects[cls] += 1
+                        unnamed[cls] += not lab
             if ss is None or os_ is None or ss.root.i == os_.root.i:
                 continue
             located += 1
@@ -264,19 +387,52 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
         return out
 
     # each spaCy label goes to the class whose train mentions it covers most
-    label_owner: dict[str, tuple[int, str]] = {}
+    # (a concept of the ontology before a class made up for a relation's objects)
+    label_owner: dict[str, tuple[int, int, str]] = {}
     for cls, c in ner.items():
         total = sum(c.values())
         for lab, k in c.items():
             if lab and k >= MIN_SUPPORT and k / total >= NER_MIN_SHARE:
-                if k > label_owner.get(lab, (0, ""))[0]:
-                    label_owner[lab] = (k, cls)
+                rank = (cls in onto.concepts, k)
+                if rank > label_owner.get(lab, (False, 0, ""))[:2]:
+                    label_owner[lab] = (*rank, cls)
+    # a made-up class whose objects the NER mostly tags as another class's are of that class
+    # too ('performer' objects are people): that class becomes its subclass
+    members: dict[str, list[str]] = defaultdict(list)
+    for cls in onto.object_classes:
+        c = ner.get(cls, Counter())
+        lab, k = max(((lb, k) for lb, k in c.items() if lb), key=lambda x: x[1],
+                     default=("", 0))
+        owner = label_owner.get(lab, (False, 0, ""))[2]
+        if k >= MIN_SUPPORT and owner and owner != cls:
+            members[owner].append(cls)
     ner_out: dict[str, list[str]] = defaultdict(list)
-    for lab, (_, cls) in sorted(label_owner.items()):
+    for lab, (_, _, cls) in sorted(label_owner.items()):
         ner_out[cls].append(lab)
     gazetteer = {label: c.most_common(1)[0][0] for label, c in gaz.items()}
+    # the classes whose subjects the NER mostly misses: titles of works, taxa, asteroids
+    kinds = [c for c, k in unnamed.most_common()
+             if k >= MIN_SUPPORT and k / subjects[c] >= TOPIC_MIN_SHARE]
+    cues: dict[str, list[str]] = defaultdict(list)
+    for noun, c in sorted(nouns.items()):
+        cls, k = c.most_common(1)[0]
+        if k >= CUE_MIN_SUPPORT and k / sum(c.values()) >= CUE_MIN_SHARE:
+            cues[cls].append(noun)
+    # the last word of many different train names of one class ('X Academy', 'Y Academy')
+    named: dict[str, set] = defaultdict(set)  # class -> its train names
+    for by_cls in finals.values():
+        for cls, names in by_cls.items():
+            named[cls] |= names
+    taken = {cue for nouns_of in cues.values() for cue in nouns_of}  # 'album' types albums
+    for word, by_cls in sorted(finals.items()):
+        cls, names = max(by_cls.items(), key=lambda x: (len(x[1]), x[0]))
+        if len(names) >= FINAL_MIN_NAMES and word not in taken \
+                and len(names) / sum(map(len, by_cls.values())) >= CUE_MIN_SHARE \
+                and len(names) / len(named[cls]) >= FINAL_MIN_SHARE:
+            cues[cls].append(word)
     return Learned(ner_out, keep("frames"), keep("titles"), keep("structures"), gazetteer,
-                   n, located)
+                   kinds[0] if kinds else "", tuple(kinds[1:]), dict(cues),
+                   phrase_heads(onto, train), suffixes(onto, train), dict(members), n, located)
 
 
 # ------------------------------------------------------------------ the kg ontology file
@@ -293,15 +449,31 @@ def ontology_graph(onto: Onto, learned: Learned):
     g.bind("skos", SKOS)
     g.add((KGO.NewsArticle, RDF.type, OWL.Class))
     qids = set(onto.concepts) | {q for r in onto.relations for q in (r.domain, r.range) if q}
+    learned_cues = {cue for cues in learned.head_cues.values() for cue in cues}
     for q in sorted(qids):
         c = ns[onto.class_name(q)]
         g.add((c, RDF.type, OWL.Class))
-        label = onto.concepts.get(q, q)
+        label = onto.concepts.get(q) or onto.object_classes.get(q) or q
         g.add((c, RDFS.label, Literal(label, lang="en")))
-        if q in onto.concepts and "PERSON" not in learned.ner.get(q, ()) and len(label) > 2:
-            g.add((c, KGO.headCue, Literal(label.lower())))  # 'X is a film', 'the X party'
+        # 'X is a film', 'the X party'; unless train names of another class take the noun
+        # ('X was President of Y' types a person, not a president)
+        if q in onto.concepts and "PERSON" not in learned.ner.get(q, ()) and len(label) > 2 \
+                and label.lower() not in learned_cues:
+            g.add((c, KGO.headCue, Literal(label.lower())))
         for lab in learned.ner.get(q, ()):
             g.add((c, KGO.nerLabel, Literal(lab)))
+        for cue in learned.head_cues.get(q, ()):
+            g.add((c, KGO.headCue, Literal(cue)))
+        for cue in learned.phrase_cues.get(q, ()):
+            g.add((c, KGO.phraseCue, Literal(cue)))
+        for cue in learned.suffix_cues.get(q, ()):
+            g.add((c, KGO.suffixCue, Literal(cue)))
+        for other in learned.kind_of.get(q, ()):  # a person can be a performer
+            g.add((c, RDFS.subClassOf, ns[onto.class_name(other)]))
+        if q == learned.topic:  # titles of works, taxa, asteroids: names the NER misses
+            g.add((c, KGO.topicName, Literal(True)))
+            for other in learned.topic_kinds:  # 'a book' is also 'a written work'
+                g.add((c, RDFS.subClassOf, ns[onto.class_name(other)]))
     for r in onto.relations:
         p = ns[r.local]
         g.add((p, RDF.type, OWL.ObjectProperty))
@@ -316,6 +488,7 @@ def ontology_graph(onto: Onto, learned: Learned):
             g.add((p, KGO.frame, Literal(f)))
         for t in learned.titles.get(r.label, ()):
             g.add((p, KGO.titleCue, Literal(t)))
+        g.add((p, KGO.structure, Literal("topic")))  # the sentence's subject -> its entities
         for s in learned.structures.get(r.label, ()):
             g.add((p, KGO.structure, Literal(s)))
     if any(not r.range for r in onto.relations):
@@ -338,18 +511,20 @@ def ontology_graph(onto: Onto, learned: Learned):
 def wikidata_date(text: str) -> str:
     """A date as the benchmark's gold writes it: '2009' -> '01 January 2009'."""
     t = text.strip()
-    m = re.fullmatch(r"(?:in\s+)?(\d{4})", t)
+    months = "|".join(MONTHS)
+    # the first full date, month or year inside ('the year 1997', 'early 2006', 'June 5, 1943')
+    m = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({months}),?\s+(\d{{4}})\b", t)
     if m:
-        return f"01 January {m[1]}"
-    m = re.fullmatch(r"(\d{1,2})\s+([A-Z][a-z]+),?\s+(\d{4})", t)
-    if m and m[2] in MONTHS:
         return f"{int(m[1]):02d} {m[2]} {m[3]}"
-    m = re.fullmatch(r"([A-Z][a-z]+)\s+(\d{1,2}),?\s+(\d{4})", t)
-    if m and m[1] in MONTHS:
+    m = re.search(rf"\b({months})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", t)
+    if m:
         return f"{int(m[2]):02d} {m[1]} {m[3]}"
-    m = re.fullmatch(r"([A-Z][a-z]+),?\s+(\d{4})", t)
-    if m and m[1] in MONTHS:
+    m = re.search(rf"\b({months}),?\s+(\d{{4}})\b", t)
+    if m:
         return f"01 {m[1]} {m[2]}"
+    years = re.findall(r"\b(\d{4})\b(?!s)", t)
+    if len(years) == 1:
+        return f"01 January {years[0]}"
     return t
 
 
@@ -421,6 +596,7 @@ def run_one(path: Path, nlp_plain, model: str, limit: int | None) -> dict:
     onto = read_ontology(path)
     train = read_examples(DATA / "train" / f"{onto.id}_train.jsonl")
     valid = read_examples(DATA / "validation" / f"{onto.id}_validation.jsonl", limit)
+    onto = with_object_classes(onto, train)
     learned = learn(onto, train, nlp_plain)
     out_dir = REPORTS / "text2kgbench"
     out_dir.mkdir(parents=True, exist_ok=True)

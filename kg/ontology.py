@@ -74,6 +74,9 @@ class ClassInfo:
     ner_labels: tuple[str, ...] = ()
     head_cues: tuple[str, ...] = ()
     agent_cues: tuple[str, ...] = ()
+    topic_name: bool = False  # a sentence's unrecognised capitalised subject names one
+    phrase_cues: tuple[str, ...] = ()  # 'president': 'the President of X' names one
+    suffix_cues: tuple[str, ...] = ()  # 'ism': a noun ending so ('federalism') names one
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +201,23 @@ class Ontology:
         return out
 
     @cached_property
+    def phrase_cues(self) -> dict[str, str]:
+        """Head noun (lower case) of an 'of' phrase that names an instance -> class name."""
+        return {cue: c.name for c in sorted(self.classes.values(), key=lambda c: c.name)
+                for cue in c.phrase_cues}
+
+    @cached_property
+    def suffix_cues(self) -> dict[str, str]:
+        """Word ending (lower case) that makes a noun a name -> class name."""
+        return {cue: c.name for c in sorted(self.classes.values(), key=lambda c: c.name)
+                for cue in c.suffix_cues}
+
+    @cached_property
+    def topic_classes(self) -> tuple[str, ...]:
+        """Classes marked kgo:topicName, in name order."""
+        return tuple(sorted(c.name for c in self.classes.values() if c.topic_name))
+
+    @cached_property
     def max_cue_words(self) -> int:
         return max((len(c.split()) for c in self.head_cues), default=1)
 
@@ -299,6 +319,14 @@ def _strings(g: Graph, s: URIRef, p: URIRef) -> tuple[str, ...]:
     return tuple(sorted({str(o).strip() for o in g.objects(s, p) if str(o).strip()}))
 
 
+def _flag(g: Graph, s: URIRef, p: URIRef, where: str) -> bool:
+    values = {str(o).strip().lower() for o in g.objects(s, p)}
+    if values - {"true", "false", "1", "0"}:
+        raise OntologyError(f"{where}: {local_name(p)} must be true or false, not "
+                            f"{', '.join(sorted(values))}")
+    return bool(values & {"true", "1"})
+
+
 def _class_set(g: Graph, node, where: str) -> frozenset[str]:
     """Class names of a domain/range value: a class IRI or an owl:unionOf blank node."""
     if isinstance(node, BNode):
@@ -329,6 +357,9 @@ def _from_graph(g: Graph, files: tuple[str, ...],
             ner_labels=_strings(g, c, KGO.nerLabel),
             head_cues=tuple(sorted({x.lower() for x in _strings(g, c, KGO.headCue)})),
             agent_cues=tuple(sorted({x.lower() for x in _strings(g, c, KGO.agentCue)})),
+            topic_name=_flag(g, c, KGO.topicName, f"{file_of(c)}: class {name}"),
+            phrase_cues=tuple(sorted({x.lower() for x in _strings(g, c, KGO.phraseCue)})),
+            suffix_cues=tuple(sorted({x.lower().lstrip("-") for x in _strings(g, c, KGO.suffixCue)})),
         )
     # parents that are not declared classes (rdf:Statement for kgo:Evidence) are fine
     properties: dict[str, PropertyInfo] = {}

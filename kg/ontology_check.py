@@ -19,8 +19,8 @@ __all__ = ["Issue", "CueUse", "CheckReport", "check_ontology", "sample_usage", "
 NER_LABELS = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT",
                         "WORK_OF_ART", "LAW", "LANGUAGE", "DATE", "TIME", "PERCENT", "MONEY",
                         "QUANTITY", "ORDINAL", "CARDINAL"})
-STRUCTURES = ("premodifier", "name", "appos", "path", "dateline", "prep:P")
-STRUCTURE_RE = re.compile(r"^(premodifier|name|appos|path|dateline|prep:[a-z][a-z ]*)$")
+STRUCTURES = ("premodifier", "name", "appos", "path", "dateline", "topic", "prep:P")
+STRUCTURE_RE = re.compile(r"^(premodifier|name|appos|path|dateline|topic|prep:[a-z][a-z ]*)$")
 # parents from these vocabularies need no declaration (kgo:Evidence is an rdf:Statement)
 STANDARD_NAMESPACES = ("http://www.w3.org/", "http://purl.org/dc/", "http://xmlns.com/foaf/",
                        "https://schema.org/", "http://schema.org/")
@@ -79,6 +79,12 @@ class CheckReport:
                 bits.append("head cues " + ", ".join(c.head_cues))
             if c.agent_cues:
                 bits.append("agent cues " + ", ".join(c.agent_cues))
+            if c.phrase_cues:
+                bits.append("phrase cues " + ", ".join(c.phrase_cues))
+            if c.suffix_cues:
+                bits.append("suffix cues " + ", ".join(c.suffix_cues))
+            if c.topic_name:
+                bits.append("topic names")
             entries = sum(1 for e in o.gazetteer if e.cls == c.name)
             if entries:
                 bits.append(f"gazetteer entries {entries}")
@@ -121,7 +127,9 @@ class CheckReport:
         return {
             "files": list(self.files),
             "classes": {n: {"parents": list(c.parents), "ner_labels": list(c.ner_labels),
-                            "head_cues": list(c.head_cues), "agent_cues": list(c.agent_cues)}
+                            "head_cues": list(c.head_cues), "agent_cues": list(c.agent_cues),
+                            "phrase_cues": list(c.phrase_cues),
+                            "suffix_cues": list(c.suffix_cues), "topic_name": c.topic_name}
                         for n, c in sorted(self.ontology.classes.items()) if n in self.defined},
             "properties": {n: {"domain": sorted(p.domain), "range": sorted(p.range),
                                "symmetric": p.symmetric,
@@ -234,7 +242,8 @@ def _issues(o: Ontology, own: Graph, files: set[str], core: bool) -> Iterable[Is
 
 def _findable_classes(o: Ontology) -> set[str]:
     """Classes whose instances some rule can find: NER labels, head cues, gazetteer, titles."""
-    out = {c.name for c in o.classes.values() if c.ner_labels or c.head_cues or c.agent_cues}
+    out = {c.name for c in o.classes.values() if c.ner_labels or c.head_cues or c.agent_cues
+           or c.phrase_cues or c.suffix_cues or c.topic_name}
     out |= {e.cls for e in o.gazetteer}
     if o.title_cues:
         out.add(o.person_class)

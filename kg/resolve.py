@@ -14,7 +14,7 @@ from kg.records import Mention
 __all__ = ["Entity", "Resolution", "resolve", "normalize", "slug"]
 
 # how much a mention's class counts when the mentions of one entity disagree
-CLASS_WEIGHT = {"gazetteer": 10, "DEMONYM": 10, "CUE": 6, "TITLE": 4, "retyped": 6,
+CLASS_WEIGHT = {"gazetteer": 10, "DEMONYM": 10, "CUE": 6, "TITLE": 4, "LIFESPAN": 4, "retyped": 6,
                 "DESIGNATOR": 2, "SHAPE": 4, "DESCRIBED": 4}
 NER_WEIGHT = 1
 ACRONYM_RE = re.compile(r"^[A-Z][A-Z.&]{1,9}$")

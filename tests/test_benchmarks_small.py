@@ -100,6 +100,8 @@ def test_relation_names_and_normalisation():
 @pytest.mark.parametrize(("text", "wikidata"), [
     ("1999", "01 January 1999"), ("5 March 2001", "05 March 2001"),
     ("March 5, 2001", "05 March 2001"), ("June 1987", "01 June 1987"), ("soon", "soon"),
+    ("the year 1997", "01 January 1997"), ("February 25th, 2000", "25 February 2000"),
+    ("1846 and 1848", "1846 and 1848"),
 ])
 def test_wikidata_dates(text, wikidata):
     assert t2k.wikidata_date(text) == wikidata
@@ -138,3 +140,30 @@ def test_learn_convert_run_and_score(tmp_path):
     assert pred == [{("Silent Meadow", "director", "Peter Lang")}]
     result = t2k.score(onto, valid, pred)
     assert result["f1"] == 1.0 and result["conformance"] == 1.0
+
+
+def test_learned_class_features():
+    onto = t2k.Onto("ont_test", {"Q5": "human", "Q1": "office", "Q2": "doctrine"}, [
+        t2k.Relation("holds", "Q5", "Q1"), t2k.Relation("believes", "Q5", "Q2"),
+        t2k.Relation("plays", "Q5", "")])
+    offices = ["Mayor of Tarn", "Mayor of Ulm Vale", "Mayor of Brisk", "Lord Warden"]
+    doctrines = ["localism", "mutualism", "agrarianism", "pacifism", "federalism", "Red Path"]
+    train = [t2k.Example(f"Sentence {i}.", [t2k.Triple("Ann Lee", "holds", o, "Q9", "Q8")])
+             for i, o in enumerate(offices)]
+    train += [t2k.Example(f"Line {i}.", [t2k.Triple("Ann Lee", "believes", d, "Q9", "Q7")])
+              for i, d in enumerate(doctrines)]
+    train += [t2k.Example(f"Part {i}.", [t2k.Triple("Ann Lee", "plays", "cello", "Q9", "Q6")])
+              for i in range(3)]
+    assert t2k.phrase_heads(onto, train) == {"Q1": ["mayor"]}
+    assert t2k.suffixes(onto, train) == {"Q2": ["ism"]}
+    # a relation without a range whose objects are items gets a class of its own
+    with_classes = t2k.with_object_classes(onto, train)
+    plays = next(r for r in with_classes.relations if r.label == "plays")
+    assert plays.range and with_classes.class_name(plays.range) == "Plays"
+    dated = t2k.with_object_classes(onto, [t2k.Example("x", [t2k.Triple("A", "plays", "1999")])])
+    assert next(r for r in dated.relations if r.label == "plays").range == ""
+
+
+def test_class_cues_from_the_sentence():
+    doc = make_nlp("en_core_web_sm")("Blue Harbor is a novel by Anna Kovacs.")
+    assert "novel" in t2k.class_cues(doc[0:2])

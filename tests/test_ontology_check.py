@@ -124,3 +124,24 @@ def test_cli_check_prints_and_exits_by_errors(tmp_path):
 def test_cli_ontology_help():
     res = CliRunner().invoke(app, ["ontology", "check", "--help"])
     assert res.exit_code == 0 and "--sample" in res.output
+
+
+def test_topic_phrase_and_suffix_cues_are_listed_and_make_classes_findable(tmp_path):
+    body = CLEAN + """
+ex:Office a owl:Class ; kgo:phraseCue "mayor" .
+ex:Creed a owl:Class ; kgo:suffixCue "ism" .
+ex:Book a owl:Class ; kgo:topicName true .
+ex:holds a owl:ObjectProperty ; rdfs:domain ex:Human ; rdfs:range ex:Office ;
+    kgo:structure "topic" .
+ex:believes a owl:ObjectProperty ; rdfs:domain ex:Human ; rdfs:range ex:Creed ;
+    kgo:structure "topic" .
+ex:wrote a owl:ObjectProperty ; rdfs:domain ex:Human ; rdfs:range ex:Book ;
+    kgo:structure "topic" .
+"""
+    report = check_ontology([_write(tmp_path, body)], core=False)
+    assert report.issues == []
+    text = "\n".join(report.lines())
+    assert "Office: phrase cues mayor" in text
+    assert "Creed: suffix cues ism" in text
+    assert "Book: topic names" in text
+    assert "holds: domain Human; range Office; structures topic" in text

@@ -28,6 +28,12 @@ COMPANY_SUFFIXES = frozenset({"corp.", "corp", "inc.", "inc", "co.", "ltd.", "lt
                               "corporation", "company"})
 PERSON_RUN_MIN = 2  # proper-noun tokens after a title that make a person name
 TITLE_WINDOW = 6  # tokens before such a run in which the title may stand
+# a name's lifespan in brackets: '(born 3 May 1950', '(1907 - 1957)', '(March 4, 1907 – 1957)'
+LIFESPAN = re.compile(r"\s*\((?:born\b|b\.\s|[^()]{0,40}?\b\d{4}\s*[-–]\s*[^()]{0,30}?\d{4}\))")
+# verbs whose predicate noun says what their subject is
+COPULAS = frozenset({"be", "become", "remain", "serve"})
+# NER labels a person's name is sometimes given
+MISTAKEN_FOR_NAMES = frozenset({"ORG", "GPE", "NORP", "PRODUCT", "FAC", "LOC", "WORK_OF_ART"})
 # a product designator: capitalised word, hyphen, a short code ('Vayu-3', 'Talos-C', 'Zhuque-2')
 # 'Sen. X, R-Utah,': a party and a state, an affiliation rather than a place named
 PARTY_STATE = re.compile(r"(?:^|\s)[RDI]-$")
@@ -77,10 +83,17 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
     found = _with_datelines(doc, doc_id, ontology, found, covered, sent_of)
     found.extend(_conjuncts(doc, doc_id, found, covered, sent_of))
     found.extend(_cue_named(doc, doc_id, ontology, covered, sent_of))
+    found.extend(_cue_led(doc, doc_id, ontology, covered, sent_of))
+    if ontology.suffix_cues:
+        found.extend(_suffix_named(doc, doc_id, ontology, covered, sent_of))
     found.extend(_titled_people(doc, doc_id, ontology, covered, sent_of))
     found.extend(_described_people(doc, doc_id, ontology, covered, sent_of))
     found.extend(_bracketed_acronyms(doc, doc_id, found, covered, sent_of))
     found.extend(_designators(doc, doc_id, ontology, covered, sent_of))
+    if ontology.topic_classes:
+        found = _topic_names(doc, doc_id, ontology, found, sent_of)
+    if ontology.phrase_cues:
+        found = _phrase_names(doc, doc_id, ontology, found, sent_of)
     found.sort(key=lambda m: (m.start, -m.end))
     out, last_end = [], -1
     for m in found:
@@ -88,7 +101,8 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
             out.append(m)
             last_end = m.end
     text = doc.text
-    return _acronyms_defined(text, _places_before_places(text, out, ontology))
+    return _acronyms_defined(text, _places_before_places(text, _people_by_dates(text, out, ontology),
+                                                         ontology))
 
 
 _MATCHERS: dict[tuple[int, int], PhraseMatcher] = {}
@@ -317,6 +331,21 @@ def _designators(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
     return out
 
 
+def _people_by_dates(text: str, mentions: list[Mention], ontology: Ontology) -> list[Mention]:
+    """'X (born 3 May 1950)', 'X (1907 - 1957)': a name with a lifespan is a person's, whatever
+    the NER thought it was."""
+    person = ontology.person_class
+    if person not in ontology.classes:
+        return mentions
+    out = []
+    for m in mentions:
+        if m.label in MISTAKEN_FOR_NAMES and not m.key and not ontology.is_person(m.cls) \
+                and LIFESPAN.match(text, m.end):
+            m = replace(m, cls=person, label="LIFESPAN")
+        out.append(m)
+    return out
+
+
 def _acronyms_defined(text: str, mentions: list[Mention]) -> list[Mention]:
     """'the Japan Aerospace Exploration Agency (JAXA)': JAXA names the same thing, everywhere
     in the document, whatever the NER thought it was."""
@@ -458,7 +487,8 @@ def _typed(span: Span, label: str, ent_id: str, doc_id: str, ontology: Ontology,
         elif shaped:
             label = "SHAPE"  # the NER said otherwise; the context says person
         span = _with_name_titles(stripped, ontology)
-    cue = _cue_for(span, ontology)
+    # a value ('a 2011 film') is never typed by the noun it modifies
+    cue = _cue_for(span, ontology) if label not in VALUE_LABELS else None
     org = ontology.ner_map.get("ORG")
     if cue is not None and label in ("GPE", "LOC") and cls is not None and org is not None \
             and ontology.is_a(cue, org) and not ontology.is_a(cue, cls) \
@@ -490,12 +520,13 @@ def _person_shaped(span: Span) -> bool:
 
 def _cue_for(span: Span, ontology: Ontology) -> str | None:
     """A class from the span's own last word(s), or from the noun it names or modifies."""
-    words = [t.lower_ for t in span]
-    # the name's own last words ('X Cosmodrome'), never the whole name ('Network' alone)
-    for k in range(min(len(words) - 1, ontology.max_cue_words), 0, -1):
-        cue = " ".join(words[-k:])
-        if cue in ontology.head_cues:
-            return ontology.head_cues[cue]
+    # what the sentence says it is beats its own last word ('X City is a film')
+    cls = _predicate_cue(span, ontology)
+    if cls:
+        return cls
+    cls = _last_word_cue(span, ontology)
+    if cls:
+        return cls
     cls = _cue_before(span, ontology)  # 'the space agency X', 'the start-up X', parsed or not
     if cls:
         return cls
@@ -518,13 +549,35 @@ def _cue_for(span: Span, ontology: Ontology) -> str | None:
             cls = head_cue_class(child, ontology) or _person_noun(child, ontology)
             if cls:
                 return cls
-    if root.dep_ in ("nsubj", "nsubjpass") and head.lemma_ == "be":
-        # 'X is a 2011 animated film': the predicate noun types its subject
-        for child in head.children:
-            if child.dep_ == "attr" and child.pos_ == "NOUN":
-                cls = head_cue_class(child, ontology)
-                if cls:
-                    return cls
+    return _predicate_cue(span, ontology)
+
+
+def _last_word_cue(span: Span, ontology: Ontology) -> str | None:
+    """The class of the name's own last words ('X Cosmodrome'), never of the whole name
+    ('Network' alone)."""
+    words = [t.lower_ for t in span]
+    for k in range(min(len(words) - 1, ontology.max_cue_words), 0, -1):
+        cue = " ".join(words[-k:])
+        if cue in ontology.head_cues:
+            return ontology.head_cues[cue]
+    return None
+
+
+def _predicate_cue(span: Span, ontology: Ontology) -> str | None:
+    """'X is a 2011 animated film', 'X became a member', 'X served as director': the class the
+    predicate noun gives its subject."""
+    root = span.root
+    head = root.head
+    if root.dep_ not in ("nsubj", "nsubjpass") or head.lemma_ not in COPULAS:
+        return None
+    preds = [c for c in head.children if c.dep_ == "attr"]
+    preds += [p for c in head.children if c.dep_ == "prep" and c.lower_ == "as"
+              for p in c.children if p.dep_ == "pobj"]
+    for child in preds:
+        if child.pos_ == "NOUN":
+            cls = head_cue_class(child, ontology)
+            if cls:
+                return cls
     return None
 
 
@@ -631,6 +684,193 @@ def _cue_named(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
         while doc[start].text == "-":
             start += 1
         span = _with_designator(doc[start:tok.i + 1])
+        covered.update(range(span.start, span.end))
+        out.append(_mention(span, doc_id, cls, "CUE", "", sent_of))
+    return out
+
+
+TOPIC_MAX_TOKENS = 12  # a longer subject phrase is a description, not a name
+TOPIC_COMMON_MAX_TOKENS = 5
+TOPIC_STOPS = frozenset({"(", ",", ";", "[", "—", "–"})
+LEAD_POS = frozenset({"ADP", "ADV", "SCONJ", "CCONJ", "VERB", "AUX", "PRON"})
+
+
+def _topic_names(doc: Doc, doc_id: str, ontology: Ontology, found: list[Mention],
+                 sent_of: dict[int, int]) -> list[Mention]:
+    """With a class marked kgo:topicName: the capitalised phrase that opens a sentence as the
+    subject of its main verb ('Walking the Dog Twice is a 2004 novel') is a name, of the class
+    its predicate noun gives, else of the first such class. It replaces the pieces
+    the NER made of it, unless one of them is the whole phrase but for an abbreviation."""
+    for sent in doc.sents:
+        span = _subject_phrase(sent, ontology)
+        if span is None:
+            continue
+        inside = [m for m in found if m.start < span.end_char and m.end > span.start_char]
+        if any(m.start < span.start_char or m.end > span.end_char for m in inside):
+            continue
+        if any(m.end == span.end_char and (m.start == span.start_char or doc.text[
+                span.start_char:m.start].strip().endswith(".")) for m in inside):
+            continue
+        cue = _cue_for(span, ontology)
+        cls = cue if cue in ontology.topic_classes else ontology.topic_classes[0]
+        found = [m for m in found if m not in inside]
+        found.append(_mention(span, doc_id, cls, "TOPIC", "", sent_of))
+    return found
+
+
+def _subject_phrase(sent: Span, ontology: Ontology) -> Span | None:
+    """The subject of the main verb, cut before its verb group, a bracket or a comma, when it
+    comes first and looks like a name (capitalised first and last word, no pronoun) or is a
+    common name ('the red-backed shrike', without 'the') that is no head cue ('the film')."""
+    root = sent.root
+    quoted = _quoted_opening(sent)
+    if quoted is not None:
+        return quoted
+    subj = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subj is None or subj.i > root.i:
+        return None
+    doc = sent.doc
+    start = subj.left_edge.i
+    opening = next((t for t in sent if not t.is_punct and not t.is_space), None)
+    if opening is not None and opening.i < start and opening.pos_ not in LEAD_POS and not any(
+            t.text in TOPIC_STOPS for t in doc[opening.i:start]):
+        start = opening.i  # 'X: The Y is' (a title the parser split), not 'In 2014 X' or 'Then, X'
+    while start < root.i and (doc[start].is_punct or doc[start].is_space):
+        start += 1
+    end = min([root.i, *(c.i for c in root.children
+                         if c.dep_ in ("aux", "auxpass", "neg", "advmod") and c.i > subj.i)])
+    for t in doc[subj.i:end]:
+        if t.text in TOPIC_STOPS:
+            end = t.i
+            break
+    while end > start and (doc[end - 1].is_punct and doc[end - 1].text not in "!?."
+                           or doc[end - 1].is_space):
+        end -= 1
+    if not start <= subj.i < end or end - start > TOPIC_MAX_TOKENS:
+        return None
+    first, last = doc[start], doc[end - 1]
+    if first.lower_ in ("the", "a", "an") and start + 1 < end and doc[start + 1].is_lower:
+        return _common_name(doc[start + 1:end], ontology)
+    if first.lower_ == "the" and start + 1 < end and _is_year(doc[start + 1]):
+        start, first = start + 1, doc[start + 1]  # 'The 2006 World Cup' is '2006 World Cup'
+    if not (first.text[:1].isupper() or first.like_num) or first.pos_ == "PRON":
+        return None
+    # a dated name may end in a common noun: '1956 New Zealand rugby league season'
+    if not (last.text[:1].isupper() or last.like_num or last.text in "!?"
+            or _is_year(first) and last.pos_ == "NOUN"):
+        return None
+    if any(t.text in TOPIC_STOPS for t in doc[start:end]) and end - start > 6:
+        return None
+    return doc[start:end]
+
+
+def _quoted_opening(sent: Span) -> Span | None:
+    """'"It Will Rain" is a song': a quoted title that opens the sentence right before its
+    main verb (or a bracket) is its subject, however the parser read the words inside."""
+    doc, root = sent.doc, sent.root
+    if sent.text[:1] not in QUOTES:
+        return None
+    close = next((t.i for t in sent[1:] if t.text in QUOTES), None)
+    if close is None or close - sent.start - 1 < 1 or close - sent.start - 1 > TOPIC_MAX_TOKENS:
+        return None
+    after = doc[close + 1] if close + 1 < sent.end else None
+    if after is None or not (after.i == root.i or after.head.i == root.i and after.dep_ in (
+            "aux", "auxpass", "punct", "advmod")):
+        return None
+    inner = doc[sent.start + 1:close]
+    return inner if inner[0].text[:1].isupper() or inner[0].like_num else None
+
+
+def _is_year(tok: Token) -> bool:
+    return tok.is_digit and len(tok) == 4
+
+
+def _common_name(span: Span, ontology: Ontology) -> Span | None:
+    """A short lower-case noun phrase of nouns, adjectives and hyphens that is no class cue."""
+    if len(span) > TOPIC_COMMON_MAX_TOKENS or span[-1].pos_ != "NOUN" or not all(
+            t.pos_ in ("NOUN", "PROPN", "ADJ") or t.text == "-" or t.dep_ == "amod"
+            for t in span):
+        return None
+    if span.text.lower() in ontology.head_cues or span[-1].lemma_.lower() in ontology.head_cues:
+        return None
+    return span
+
+
+def _phrase_names(doc: Doc, doc_id: str, ontology: Ontology, found: list[Mention],
+                  sent_of: dict[int, int]) -> list[Mention]:
+    """With a kgo:phraseCue: the cue noun, the capitalised words before it and its 'of'
+    phrase name one thing ('the fourth Vice President of Kenya' -> 'Vice President of Kenya'),
+    which replaces the names inside it."""
+    for tok in doc:
+        cls = ontology.phrase_cues.get(tok.lower_) or ontology.phrase_cues.get(tok.lemma_.lower())
+        if cls is None or tok.pos_ not in ("NOUN", "PROPN"):
+            continue
+        of = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        pobj = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+        if pobj is None or not any(t.text[:1].isupper() for t in pobj.subtree):
+            continue
+        start = tok.i
+        while start > 0 and doc[start - 1].is_title and doc[start - 1].head.i == tok.i \
+                and doc[start - 1].dep_ in ("compound", "amod") and doc[start - 1].is_alpha:
+            start -= 1
+        end = max(t.i for t in pobj.subtree) + 1
+        while end > pobj.i + 1 and (doc[end - 1].is_punct or doc[end - 1].is_space):
+            end -= 1
+        span = doc[start:end]
+        inside = [m for m in found if m.start < span.end_char and m.end > span.start_char]
+        if any(m.start < span.start_char or m.end > span.end_char for m in inside) or any(
+                (m.start, m.end) == (span.start_char, span.end_char) for m in inside):
+            continue
+        found = [m for m in found if m not in inside]
+        found.append(_mention(span, doc_id, cls, "PHRASE", "", sent_of))
+    return found
+
+
+SUFFIX_STEM_MIN = 3  # letters before the suffix: 'federalism', not 'ism'
+
+
+def _suffix_named(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
+                  sent_of: dict[int, int]) -> list[Mention]:
+    """With a kgo:suffixCue: a noun with that ending, and the adjectives and nouns right
+    before it, names an instance ('federalism', 'Corsican nationalism', 'democratic
+    socialism')."""
+    out = []
+    for tok in doc:
+        if tok.i in covered or tok.pos_ not in ("NOUN", "PROPN") or not tok.is_alpha:
+            continue
+        low = tok.lower_
+        cls = next((c for suffix, c in ontology.suffix_cues.items()
+                    if low.endswith(suffix) and len(low) >= len(suffix) + SUFFIX_STEM_MIN), None)
+        if cls is None:
+            continue
+        start = tok.i
+        while start > 0 and start - 1 not in covered and doc[start - 1].head.i == tok.i \
+                and doc[start - 1].dep_ in ("amod", "compound") and doc[start - 1].is_alpha:
+            start -= 1
+        span = doc[start:tok.i + 1]
+        covered.update(range(span.start, span.end))
+        out.append(_mention(span, doc_id, cls, "SUFFIX", "", sent_of))
+    return out
+
+
+def _cue_led(doc: Doc, doc_id: str, ontology: Ontology, covered: set[int],
+             sent_of: dict[int, int]) -> list[Mention]:
+    """A lower-case cue noun right before capitalised proper nouns the NER missed names them:
+    'the genus Panthera', 'the rock band Iron Savior'."""
+    out = []
+    for tok in doc[:-1]:
+        nxt = doc[tok.i + 1]
+        if tok.pos_ != "NOUN" or not tok.is_lower or nxt.i in covered or nxt.pos_ != "PROPN" \
+                or not nxt.is_title:
+            continue
+        cls = head_cue_class(tok, ontology)
+        if cls is None or ontology.is_person(cls):
+            continue
+        end = nxt.i + 1
+        while end < len(doc) and end not in covered and doc[end].pos_ == "PROPN" \
+                and doc[end].is_title and sent_of.get(end, 0) == sent_of.get(tok.i, 0):
+            end += 1
+        span = doc[nxt.i:end]
         covered.update(range(span.start, span.end))
         out.append(_mention(span, doc_id, cls, "CUE", "", sent_of))
     return out

@@ -10,7 +10,7 @@ from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Doc, Span, Token
 
 from kg.extract.dateline import find_dateline
-from kg.extract.entities import head_cue_class, token_mentions
+from kg.extract.entities import VALUE_LABELS, head_cue_class, token_mentions
 from kg.ontology import Frame, Ontology
 from kg.records import Candidate, Evidence, Mention
 
@@ -36,6 +36,7 @@ TITLE_CLIMB = 4  # dependency steps from a misplaced apposition up to its title 
 CONF_DIRECT = 0.9
 CONF_TITLE = 0.85
 CONF_STRUCTURE = 0.8
+CONF_TOPIC = 0.5
 CONF_PRONOUN = 0.7
 CONF_ANAPHOR = 0.6
 CONF_POSSESSOR = 0.7  # factor for 'the X's decision' standing for X
@@ -147,6 +148,8 @@ class Context:
             # 'nummod': the parser reads designators like 'Soyuz-2.1b' as numbers
             if c.dep_ in ("appos", "compound", "nmod", "nummod") and c.i in self.by_token:
                 m = self.by_token[c.i]
+                if m.label in VALUE_LABELS:
+                    continue  # 'a 2011 film' is no film named 2011
                 if c.dep_ == "appos" or c.i < t.i:
                     if c.dep_ != "compound" or self.onto.is_a(m.cls, "Artifact") or \
                             self.onto.is_a(m.cls, "Organization") or m.cls == "Facility":
@@ -230,15 +233,18 @@ def relation_candidates(doc: Doc, doc_id: str, mentions: list[Mention],
     cands: list[Candidate] = []
     cued = _cue_tokens(doc, ontology)
     for sent in doc.sents:
+        found: list[Candidate] = []
         for i in range(sent.start, sent.end):
             if i in cued:
-                cands.extend(_frame_candidates(ctx, doc[i], sent))
-        cands.extend(_title_candidates(ctx, sent))
-        cands.extend(_predicate_titles(ctx, sent))
-        cands.extend(_structure_candidates(ctx, sent))
-        cands.extend(_anaphor_structures(ctx, sent))
-        cands.extend(_path_candidates(ctx, sent))
-        cands.extend(_dateline_candidates(ctx, sent))
+                found.extend(_frame_candidates(ctx, doc[i], sent))
+        found.extend(_title_candidates(ctx, sent))
+        found.extend(_predicate_titles(ctx, sent))
+        found.extend(_structure_candidates(ctx, sent))
+        found.extend(_anaphor_structures(ctx, sent))
+        found.extend(_path_candidates(ctx, sent))
+        found.extend(_dateline_candidates(ctx, sent))
+        cands.extend(found)
+        cands.extend(_topic_candidates(ctx, sent, found))
     # entities named inside other names ('Kenya' in 'Kenya Space Agency') are mentions too
     known = {(m.start, m.end) for m in mentions}
     for c in cands:
@@ -572,6 +578,46 @@ def _structure_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
                             continue  # 'X in Y' says where a person is, rarely a relation
                         yield Candidate(m, prop, target,
                                         _evidence(ctx, sent, f"structure:{name}", conf * 0.9))
+
+
+def _topic_candidates(ctx: Context, sent: Span, found: list[Candidate]) -> Iterator[Candidate]:
+    """With kgo:structure "topic": the sentence's topic (the entity that is the subject of its
+    main verb) relates to every other entity of the property's range the sentence names, unless
+    a more specific rule (a frame, a title, another structure) found the property there."""
+    props = ctx.onto.structures.get("topic", ())
+    if not props:
+        return
+    onto = ctx.onto
+    props = tuple(p for p in props if not any(
+        c.predicate == p and c.subject is not None
+        and onto.check(p, c.subject.cls, c.object.cls) is None for c in found))
+    topic = sentence_topic(ctx, sent)
+    if topic is None:
+        return
+    for m in ctx.mentions:
+        if not (sent.start_char <= m.start < sent.end_char) or (m.start, m.end) == (
+                topic.start, topic.end) or (m.key and m.key == topic.key):
+            continue
+        for prop in props:
+            if ctx.onto.fits(m.cls, ctx.onto.properties[prop].range):
+                yield Candidate(topic, prop, m, _evidence(ctx, sent, "structure:topic", CONF_TOPIC))
+
+
+def sentence_topic(ctx: Context, sent: Span) -> Mention | None:
+    """The entity a sentence is about: the subject of its main verb ('X is a film directed by
+    Y', 'X was discovered by Y'), else a name that opens the sentence."""
+    root = sent.root
+    for c in root.children:
+        if c.dep_ in SUBJ_DEPS | PASSIVE_SUBJ_DEPS:
+            args = ctx.args(c)
+            if args:
+                return args[0][0]
+    first = next((t for t in sent if not t.is_punct and not t.is_space), None)
+    if first is not None:
+        m = ctx.by_token.get(first.i)
+        if m is not None and m.label not in VALUE_LABELS:
+            return m
+    return None
 
 
 def _appositions(ctx: Context, root: Token, m: Mention) -> Iterator[Mention]:
