@@ -3,7 +3,7 @@
 
     python benchmarks/speed.py                 # the full run (about 20 minutes on 2 cores)
     python benchmarks/speed.py --quick         # small sizes, to try the harness
-    python benchmarks/speed.py --throughput-only   # again, only the words/second part
+    python benchmarks/speed.py --only throughput --work DIR   # again, one part only
 
 One run measures, with the same model and settings (batch size, pipeline):
   * raw spaCy ``nlp.pipe`` words/second (1 and 2 processes) on the texts of a generated corpus;
@@ -418,9 +418,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=None, help="scratch directory (default: a temp dir)")
     ap.add_argument("--quick", action="store_true", help="small sizes, to try the harness")
     ap.add_argument("--report", type=Path, default=ROOT / "benchmarks" / "reports" / "speed.json")
-    ap.add_argument("--throughput-only", action="store_true",
-                    help="measure throughput only and replace that part of the existing report "
-                         "(e.g. again on a quieter machine); the other parts are kept")
+    ap.add_argument("--only", choices=("throughput", "queries", "export"),
+                    help="measure this part only and replace it in the existing report (e.g. "
+                         "again on a quieter machine); queries and export need the store of an "
+                         "earlier full run with the same --work")
     args = ap.parse_args(argv)
     if args.quick:
         args.articles, args.memory_sizes, args.triples = 40, (40, 120), 30_000
@@ -436,13 +437,19 @@ def main(argv: list[str] | None = None) -> int:
         if not path.exists():
             generate_corpus(n, path)
 
+    if args.only:
+        report = json.loads(args.report.read_text())
+        if args.only == "throughput":
+            report["throughput"] = throughput(corpora[args.articles], args.repeat,
+                                              args.batch_size, work)
+        elif args.only == "queries":
+            report["queries"] = query_latency(work / "store-big", args.query_runs)
+        else:
+            report["export"] = export_times(work / "store-big", work)
+        return _write(report, args.report)
+
     print(f"throughput on {args.articles} articles", flush=True)
     report["throughput"] = throughput(corpora[args.articles], args.repeat, args.batch_size, work)
-    if args.throughput_only:
-        previous = json.loads(args.report.read_text())
-        previous["throughput"] = report["throughput"]
-        report = previous
-        return _write(report, args.report)
 
     print("peak memory of store builds", flush=True)
     report["memory"] = {}

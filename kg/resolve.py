@@ -187,12 +187,14 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology, known: Iterable[Ent
     # 'the North' for 'North Korea': a one-word place that starts one longer place's name
     places = [m for m in mentions if ontology.is_a(m.cls, "Place")] if "Place" in ontology.classes \
         else []
+    by_doc: dict[str, list[tuple[str, Mention]]] = defaultdict(list)
+    for x in places:
+        by_doc[x.doc_id].append((normalize(x.text), x))
     for m in places:
         name = normalize(m.text)
         if " " in name or m.key:
             continue
-        longer = Counter(key_of[x] for x in places if x.doc_id == m.doc_id
-                         and normalize(x.text).startswith(name + " "))
+        longer = Counter(key_of[x] for text, x in by_doc[m.doc_id] if text.startswith(name + " "))
         ranked = longer.most_common()
         # the one such place, or the one named far more often than the others
         if len(ranked) == 1 or len(ranked) > 1 and ranked[0][1] >= 2 * ranked[1][1]:
