@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span
 
-__all__ = ["Dateline", "find_dateline"]
+__all__ = ["Dateline", "find_dateline", "may_hold_story_ids"]
 
 # a wire service's story number before a monitoring header ('PA2904034294')
 STORY_ID = re.compile(r"^[A-Z]{2}\d{6,}$")
+STORY_ID_INSIDE = re.compile(r"[A-Z]{2}\d{6}")
 MONTHS = frozenset("""jan jan. january feb feb. february mar mar. march apr apr. april may jun
     jun. june jul jul. july aug aug. august sep sep. sept sept. september oct oct. october nov
     nov. november dec dec. december""".split())
@@ -28,14 +29,19 @@ class Dateline:
     agency: Span
 
 
-def find_dateline(sent: Span) -> Dateline | None:
+def may_hold_story_ids(text: str) -> bool:
+    """False when no token of ``text`` can be a story number (then no sentence needs the search)."""
+    return STORY_ID_INSIDE.search(text) is not None
+
+
+def find_dateline(sent: Span, story_ids: bool = True) -> Dateline | None:
     """The dateline a sentence opens with, if it has one of the two wire forms:
     'BANGKOK, Thailand (AP)' / 'Moscow March 5 (ITAR-TASS) --' (places, a date, the agency in
     parentheses), or a monitoring header 'PA0302 Paris AFP in English 0107 GMT' / 'Tokyo
     NIHON KEIZAI SHIMBUN' (a place the NER knows, then the agency)."""
     i = _skip_preamble(sent)
     found = _parenthesised(sent, i) or _header(sent, i)
-    if found is None:
+    if found is None and story_ids:
         # a headline may come first: 'Yeltsin Orders Audit MK1401103094 Moscow ...'
         ids = [t.i for t in sent if STORY_ID.match(t.text)]
         if ids and ids[0] + 1 < sent.end:

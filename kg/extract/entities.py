@@ -8,7 +8,7 @@ from dataclasses import replace
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
-from kg.extract.dateline import find_dateline
+from kg.extract.dateline import find_dateline, may_hold_story_ids
 from kg.ontology import Ontology
 from kg.records import Mention
 
@@ -46,11 +46,10 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
     Demonyms become mentions of their country (``key`` is the gazetteer IRI); values
     (dates, numbers, money) are never mentions.
     """
-    sent_index = {s.start: i for i, s in enumerate(doc.sents)}
     sent_of = {}
-    for s in doc.sents:
-        for t in s:
-            sent_of[t.i] = sent_index[s.start]
+    for n, s in enumerate(doc.sents):
+        for i in range(s.start, s.end):
+            sent_of[i] = n
     found: list[Mention] = []
     covered: set[int] = set()
     untyped: list[Span] = []
@@ -281,8 +280,9 @@ def _with_datelines(doc: Doc, doc_id: str, ontology: Ontology, found: list[Menti
     place_cls, org_cls = ontology.ner_map.get("GPE"), ontology.ner_map.get("ORG")
     if place_cls is None or org_cls is None:
         return found
+    story_ids = may_hold_story_ids(doc.text)
     for sent in doc.sents:
-        line = find_dateline(sent)
+        line = find_dateline(sent, story_ids)
         if line is None:
             continue
         for span, cls in [*((p, place_cls) for p in line.places), (line.agency, org_cls)]:

@@ -9,7 +9,7 @@ from itertools import product
 from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Doc, Span, Token
 
-from kg.extract.dateline import find_dateline
+from kg.extract.dateline import find_dateline, may_hold_story_ids
 from kg.extract.entities import VALUE_LABELS, head_cue_class, token_mentions
 from kg.ontology import Frame, Ontology
 from kg.records import Candidate, Evidence, Mention
@@ -53,6 +53,7 @@ class Context:
     def __init__(self, doc: Doc, doc_id: str, mentions: list[Mention], ontology: Ontology):
         self.doc, self.doc_id, self.onto = doc, doc_id, ontology
         self.text = doc.text  # Doc.text joins every token anew on each call
+        self.story_ids = may_hold_story_ids(self.text)
         self.mentions = mentions
         self._anaphor_cache: dict[tuple[str, str], tuple[list[Mention], list[Mention]]] = {}
         self._sentences: dict[int, tuple[str, int, int]] = {}
@@ -688,15 +689,21 @@ def _named_inside(ctx: Context, m: Mention, allowed: frozenset[str]) -> Iterator
 def _anaphor_structures(ctx: Context, sent: Span) -> Iterator[Candidate]:
     """'an Iranian satellite' says something of the one satellite the article names."""
     props = ctx.onto.structures.get("premodifier", ())
+    if not props:
+        return
     for tok in sent:
-        if tok.i in ctx.by_token or tok.pos_ != "NOUN" or ctx.named_by(tok) is not None:
+        if tok.i in ctx.by_token or tok.pos_ != "NOUN":
+            continue
+        # the entities named before the noun, looked at first: most nouns have none
+        named = [ctx.by_token[c.i] for c in tok.children
+                 if c.dep_ in NOMINAL_DEPS and c.i < tok.i and c.i in ctx.by_token]
+        if not named or ctx.named_by(tok) is not None:
             continue
         for m, conf, how in ctx._arg(tok):
             if how != "anaphor":
                 continue
-            for c in tok.children:
-                t = ctx.by_token.get(c.i)
-                if c.dep_ in NOMINAL_DEPS and c.i < tok.i and t is not None and t.cls != m.cls:
+            for t in named:
+                if t.cls != m.cls:
                     for prop in props:
                         yield Candidate(m, prop, t, _evidence(
                             ctx, sent, "structure:premodifier:anaphor", conf))
@@ -727,7 +734,7 @@ def _dateline_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
     """Structure 'dateline': 'BANGKOK, Thailand (AP)' relates the agency to each place and
     each place to the next one, as the property's domain and range allow."""
     props = ctx.onto.structures.get("dateline", ())
-    line = find_dateline(sent) if props else None
+    line = find_dateline(sent, ctx.story_ids) if props else None
     if line is None:
         return
     places = [ctx.by_token.get(p.root.i) for p in line.places]
