@@ -46,6 +46,7 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
     Demonyms become mentions of their country (``key`` is the gazetteer IRI); values
     (dates, numbers, money) are never mentions.
     """
+    text = doc.text  # Doc.text joins every token anew on each call: once per document
     sent_of = {}
     for n, s in enumerate(doc.sents):
         for i in range(s.start, s.end):
@@ -79,7 +80,7 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
         if m is not None:
             found.append(_mention(span, doc_id, m.cls, "ALIAS", m.key, sent_of))
             covered.update(range(span.start, span.end))
-    found = _with_datelines(doc, doc_id, ontology, found, covered, sent_of)
+    found = _with_datelines(doc, text, doc_id, ontology, found, covered, sent_of)
     found.extend(_conjuncts(doc, doc_id, found, covered, sent_of))
     found.extend(_cue_named(doc, doc_id, ontology, covered, sent_of))
     found.extend(_cue_led(doc, doc_id, ontology, covered, sent_of))
@@ -87,10 +88,10 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
         found.extend(_suffix_named(doc, doc_id, ontology, covered, sent_of))
     found.extend(_titled_people(doc, doc_id, ontology, covered, sent_of))
     found.extend(_described_people(doc, doc_id, ontology, covered, sent_of))
-    found.extend(_bracketed_acronyms(doc, doc_id, found, covered, sent_of))
+    found.extend(_bracketed_acronyms(doc, text, doc_id, found, covered, sent_of))
     found.extend(_designators(doc, doc_id, ontology, covered, sent_of))
     if ontology.topic_classes:
-        found = _topic_names(doc, doc_id, ontology, found, sent_of)
+        found = _topic_names(doc, text, doc_id, ontology, found, sent_of)
     if ontology.phrase_cues:
         found = _phrase_names(doc, doc_id, ontology, found, sent_of)
     found.sort(key=lambda m: (m.start, -m.end))
@@ -99,7 +100,6 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
         if m.start >= last_end:
             out.append(m)
             last_end = m.end
-    text = doc.text
     return _acronyms_defined(text, _places_before_places(text, _people_by_dates(text, out, ontology),
                                                          ontology))
 
@@ -273,14 +273,15 @@ def _conjuncts(doc: Doc, doc_id: str, found: list[Mention], covered: set[int],
     return out
 
 
-def _with_datelines(doc: Doc, doc_id: str, ontology: Ontology, found: list[Mention],
-                    covered: set[int], sent_of: dict[int, int]) -> list[Mention]:
+def _with_datelines(doc: Doc, text: str, doc_id: str, ontology: Ontology,
+                    found: list[Mention], covered: set[int], sent_of: dict[int, int]
+                    ) -> list[Mention]:
     """'BANGKOK, Thailand (AP)': a wire dateline names places and then an agency, whatever the
     NER made of the capitalised words (it often calls the city an organisation)."""
     place_cls, org_cls = ontology.ner_map.get("GPE"), ontology.ner_map.get("ORG")
     if place_cls is None or org_cls is None:
         return found
-    story_ids = may_hold_story_ids(doc.text)
+    story_ids = may_hold_story_ids(text)
     for sent in doc.sents:
         line = find_dateline(sent, story_ids)
         if line is None:
@@ -695,7 +696,7 @@ TOPIC_STOPS = frozenset({"(", ",", ";", "[", "—", "–"})
 LEAD_POS = frozenset({"ADP", "ADV", "SCONJ", "CCONJ", "VERB", "AUX", "PRON"})
 
 
-def _topic_names(doc: Doc, doc_id: str, ontology: Ontology, found: list[Mention],
+def _topic_names(doc: Doc, text: str, doc_id: str, ontology: Ontology, found: list[Mention],
                  sent_of: dict[int, int]) -> list[Mention]:
     """With a class marked kgo:topicName: the capitalised phrase that opens a sentence as the
     subject of its main verb ('Walking the Dog Twice is a 2004 novel') is a name, of the class
@@ -708,7 +709,7 @@ def _topic_names(doc: Doc, doc_id: str, ontology: Ontology, found: list[Mention]
         inside = [m for m in found if m.start < span.end_char and m.end > span.start_char]
         if any(m.start < span.start_char or m.end > span.end_char for m in inside):
             continue
-        if any(m.end == span.end_char and (m.start == span.start_char or doc.text[
+        if any(m.end == span.end_char and (m.start == span.start_char or text[
                 span.start_char:m.start].strip().endswith(".")) for m in inside):
             continue
         cue = _cue_for(span, ontology)
@@ -934,8 +935,8 @@ def _described_people(doc: Doc, doc_id: str, ontology: Ontology, covered: set[in
     return out
 
 
-def _bracketed_acronyms(doc: Doc, doc_id: str, found: list[Mention], covered: set[int],
-                        sent_of: dict[int, int]) -> list[Mention]:
+def _bracketed_acronyms(doc: Doc, text: str, doc_id: str, found: list[Mention],
+                        covered: set[int], sent_of: dict[int, int]) -> list[Mention]:
     """'the Workers' Central Organisation (WCO)': an upper-case word in parentheses right after
     a name that the NER skipped is that name's acronym."""
     out = []
@@ -944,7 +945,7 @@ def _bracketed_acronyms(doc: Doc, doc_id: str, found: list[Mention], covered: se
         if tok.i in covered or not tok.is_upper or not tok.is_alpha or len(tok.text) < 2 \
                 or doc[tok.i - 1].text != "(" or doc[tok.i + 1].text != ")":
             continue
-        before = doc.text[:doc[tok.i - 1].idx].rstrip()
+        before = text[:doc[tok.i - 1].idx].rstrip()
         m = ends.get(len(before))
         if m is None or len(m.text) <= len(tok.text) or m.label in ("PERSON", "TITLE"):
             continue
