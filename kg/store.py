@@ -593,10 +593,14 @@ class _PlainLiteralStore(OxigraphStore):
         return out
 
 
+# strings (long and short), IRIs and comments: what no rewrite of query text looks inside
+_SPARQL_LITERALS = (
+    r'''"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
+    r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\x00-\x20]*>|\#[^\n]*''')
+
 # what a parameter may not be replaced in: strings, IRIs, comments; and BOUND(?param)
 _SPARQL_TOKENS = re.compile(
-    r'''(?P<skip>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
-    r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\x00-\x20]*>|\#[^\n]*)'''
+    rf"(?P<skip>{_SPARQL_LITERALS})"
     r"|(?P<bound>\bBOUND\s*\(\s*[?$](?P<bvar>\w+)\s*\))"
     r"|(?P<var>[?$](?P<name>\w+))", re.IGNORECASE)
 
@@ -617,9 +621,7 @@ def _substitute(text: str, values: Mapping[str, str]) -> str:
 
 
 _OPTIONAL_TOKENS = re.compile(
-    r'''(?P<skip>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
-    r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\x00-\x20]*>|\#[^\n]*'''
-    r"|[\w:]+OPTIONAL\b|[?$]\w+)"
+    rf"(?P<skip>{_SPARQL_LITERALS}|[\w:]+OPTIONAL\b|[?$]\w+)"
     r"|(?P<optional>\bOPTIONAL\s*\{)|(?P<open>\{)|(?P<close>\})", re.IGNORECASE)
 
 
