@@ -160,6 +160,37 @@ def test_export_depends_on_content_only(store_copy, tmp_path):
         assert ours == theirs, suffix
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the forked half runs on Linux only")
+def test_export_in_two_halves_writes_the_same_bytes(store_copy, tmp_path, monkeypatch):
+    """The union sorted and written in two processes, split at a subject, is the file one
+    process writes, and so is the half the parent redoes when the child fails."""
+    import kg.store
+
+    serial = {s: export_bytes(store_copy, tmp_path / "one", s) for s in (".ttl", ".nt")}
+    chunks = [serial[".nt"]]  # the union: what the graphs' dumps hold, once each
+    pivot = kg.store._split_point(chunks)
+    subjects = {line.split(" ", 1)[0] for line in serial[".nt"].decode().splitlines()}
+    assert pivot.decode()[:-1] in subjects  # a whole subject, so no subject is cut in two
+    assert serial[".ttl"].count(b"@prefix ") == len(kg.store._PREFIXES)
+    upper = kg.store._lines_text(kg.store._union_lines(chunks, low=pivot), ".nt")
+    assert 0 < len(upper) < len(serial[".nt"]) and serial[".nt"].endswith(upper)
+
+    halves = []  # the halves this process sorts: ("high",) is its own, ("low",) the child's
+    union_lines = kg.store._union_lines
+    monkeypatch.setattr(kg.store, "_union_lines", lambda chunks, **kw: halves.append(
+        tuple(kw)) or union_lines(chunks, **kw))
+    monkeypatch.setattr(kg.store, "_FORK_BYTES", 0)
+    for suffix, data in serial.items():
+        assert export_bytes(store_copy, tmp_path / "two", suffix) == data, suffix
+    assert halves == [("high",), ("high",)]
+    # a child that dies: its half is done by the parent, same bytes
+    halves.clear()
+    monkeypatch.setattr(kg.store, "_upper_half", lambda writer, *args: os._exit(3))
+    for suffix, data in serial.items():
+        assert export_bytes(store_copy, tmp_path / "failed", suffix) == data, suffix
+    assert halves == [("high",), ("low",)] * 2
+
+
 def test_changed_article_replaces_only_its_graph(build, tmp_path):
     src = copy_examples(tmp_path / "news")
     store = tmp_path / "store"
