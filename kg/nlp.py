@@ -10,6 +10,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.pipeline import EntityRuler
 from spacy.tokens import Doc
 
+from kg.attrmatch import index_attribute_ruler
 from kg.errors import ModelError
 from kg.ontology import Ontology
 
@@ -72,6 +73,7 @@ def make_nlp(model: str = DEFAULT_MODEL, ontology: Ontology | None = None) -> La
         nlp = spacy.load(package, exclude=["textcat", "textcat_multilabel"])
     except Exception as exc:  # a broken package raises many types
         raise ModelError(f"spaCy pipeline {package!r} failed to load: {exc}; reinstall it") from exc
+    index_attribute_ruler(nlp)  # the same matches, a tenth of the Matcher's time
     if "parser" in nlp.pipe_names:
         nlp.add_pipe(PARAGRAPH_COMPONENT, before="parser")
     elif "senter" not in nlp.pipe_names and "sentencizer" not in nlp.pipe_names:
