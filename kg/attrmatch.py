@@ -52,7 +52,12 @@ class IndexedMatcher:
         self._build()
 
     def __getattr__(self, name: str) -> Any:
+        if name == "matcher":  # not set yet (while unpickling)
+            raise AttributeError(name)
         return getattr(self.matcher, name)
+
+    def __reduce__(self):  # the index is rebuilt from the Matcher (its tests are closures)
+        return IndexedMatcher, (self.matcher,)
 
     def __len__(self) -> int:
         return len(self.matcher)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -105,6 +106,11 @@ def test_each_kind_of_rule_matches_as_spacy_and_unfiled_ones_fall_back():
     spans = indexed(doc, as_spans=True, allow_missing=True)
     assert all(isinstance(s, Span) for s in spans) and len(spans) == len(ours)
     assert len(indexed) == len(m) and "later" in indexed
+    # it pickles (spawned processes get pipelines so): the copy files the same rules
+    copy = pickle.loads(pickle.dumps(indexed))
+    assert (copy.filed, copy.unfiled) == (10, 2)
+    assert sorted(copy(annotated(copy.vocab), allow_missing=True)) == sorted(
+        copy.matcher(annotated(copy.vocab), allow_missing=True))
 
 
 def test_pipeline_without_attribute_ruler_is_left_alone():
