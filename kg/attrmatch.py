@@ -48,7 +48,7 @@ class IndexedMatcher:
 
     def __init__(self, matcher: Matcher) -> None:
         self.matcher = matcher
-        self._indexed_keys = -1
+        self._filed_as: tuple = ()
         self._build()
 
     def __getattr__(self, name: str) -> Any:
@@ -65,10 +65,15 @@ class IndexedMatcher:
     def __contains__(self, key) -> bool:
         return key in self.matcher
 
+    def _rules(self) -> tuple[int, int]:
+        """How many rules and patterns the Matcher holds (a change means: file them again)."""
+        patterns = self.matcher._patterns
+        return len(patterns), sum(map(len, patterns.values()))
+
     def _build(self) -> None:
         vocab = self.matcher.vocab
         columns = _Columns()
-        self.index: dict[int, dict[int, list]] = {}  # column -> value -> [(key, tests)]
+        self.index: dict[int, dict[int, list]] = {}  # column -> value -> [(key, size, first, rest)]
         self.anywhere: list = []  # rules whose first token names no filed attribute
         leftover = Matcher(vocab)
         self.filed = self.unfiled = 0
@@ -91,7 +96,7 @@ class IndexedMatcher:
                         by_value.setdefault(v, []).append(entry)
         self.columns = columns.ids  # the attribute IDs read from each Doc, in order
         self.rest = leftover if len(leftover) else None
-        self._indexed_keys = len(self.matcher)
+        self._filed_as = self._rules()
 
     def __call__(self, doclike, *args, as_spans=False, allow_missing=False, with_alignments=False,
                  **kwargs):
@@ -99,7 +104,7 @@ class IndexedMatcher:
                 or not isinstance(doclike, Doc)):
             return self.matcher(doclike, *args, as_spans=as_spans, allow_missing=allow_missing,
                                 with_alignments=with_alignments, **kwargs)
-        if self._indexed_keys != len(self.matcher):
+        if self._filed_as != self._rules():
             self._build()
         doc = doclike
         rows = doc.to_array(self.columns).tolist() if self.columns and len(doc) else []

@@ -102,6 +102,10 @@ def test_each_kind_of_rule_matches_as_spacy_and_unfiled_ones_fall_back():
     m.add("later", [[{"LOWER": "home"}]])
     spacy_matches, ours = both(indexed, doc)
     assert ours == spacy_matches and (indexed.filed, indexed.unfiled) == (10, 2)
+    m.add("later", [[{"LOWER": "run"}]])  # one more pattern under a rule it has
+    spacy_matches, ours = both(indexed, doc)
+    assert ours == spacy_matches and ("later", 9, 10) in {(nlp.vocab.strings[k], s, e)
+                                                          for k, s, e in ours}
     # calls other than the ruler's go to the Matcher as they are
     spans = indexed(doc, as_spans=True, allow_missing=True)
     assert all(isinstance(s, Span) for s in spans) and len(spans) == len(ours)
