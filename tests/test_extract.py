@@ -198,3 +198,51 @@ def test_an_indefinite_noun_does_not_refer_back(extract):
 def test_the_accuser_is_not_the_supplier(extract):
     _, _, triples, _ = extract("Canada accused Russia of supplying Belarus with missiles.")
     assert ("Canada", "supplied", "Belarus") not in triples
+
+
+def test_a_hyphenated_title_is_one_title(extract):
+    """'Secretary-General' is split at its hyphens by spaCy; it is still the leader's title,
+    not 'secretary' and 'general' (member titles)."""
+    _, _, triples, _ = extract("UN Secretary-General Kofi Mensah praised the deal on Friday.")
+    assert ("Kofi Mensah", "leaderOf", "UN") in triples
+    assert ("Kofi Mensah", "memberOf", "UN") not in triples
+
+
+def test_title_target_the_ner_took_for_a_person(extract):
+    """The small model calls the company a person in the quote; the article calls it a
+    company before, so the title makes its chief executive its leader."""
+    text = ("Ostwind Orbitaltechnik, a company from Kiel, tested an engine on Monday. \"We are "
+            "ready,\" said Jonas Weber, the chief executive of Ostwind Orbitaltechnik, at the site.")
+    mentions, _, triples, _ = extract(text)
+    assert {m.cls for m in mentions if m.text == "Ostwind Orbitaltechnik"} == {"Organization",
+                                                                                "Person"}
+    assert ("Jonas Weber", "leaderOf", "Ostwind Orbitaltechnik") in triples
+
+
+def test_person_of_country(extract):
+    _, _, triples, _ = extract("Ravi Kumar of India, who led the office for six years, retired.")
+    assert ("Ravi Kumar", "country", "India") in triples
+
+
+def test_place_set_off_by_a_comma(extract):
+    """'from Leipzig, in eastern Germany,': the parser hangs 'in' on 'startup'."""
+    _, _, triples, _ = extract("A startup from Leipzig, in eastern Germany, built the probe.")
+    assert ("Leipzig", "locatedIn", "Germany") in triples
+    _, _, triples, _ = extract("A startup from Leipzig, in a deal with Berlin, built the probe.")
+    assert not any(p == "locatedIn" for _, p, _ in triples)
+
+
+def test_a_launching_station_is_a_facility(extract):
+    _, resolution, triples, _ = extract(
+        "The Corvo-2 satellite lifted off from the Tarvos Satellite Launching Station.")
+    types = {e.label: e.cls for e in resolution.entities.values()}
+    assert types["Tarvos Satellite Launching Station"] == "Facility"
+    assert ("Corvo-2", "launchSite", "Tarvos Satellite Launching Station") in triples
+
+
+def test_its_in_a_coordination_is_the_coordinated_name(extract):
+    """'Y sanctioned X and its chief executive, Z': 'its' is X's, not the subject Y's."""
+    _, _, triples, _ = extract(
+        "The European Union sanctioned Vantor Dynamics and its chief executive, Pavel Orlov.")
+    assert ("Pavel Orlov", "leaderOf", "Vantor Dynamics") in triples
+    assert ("Pavel Orlov", "leaderOf", "European Union") not in triples

@@ -206,7 +206,14 @@ class Context:
         return root.lemma_.lower()
 
     def antecedent(self, pron: Token, person: bool) -> Mention | None:
-        """Nearest fitting antecedent, subjects first, in this and the previous sentence."""
+        """Nearest fitting antecedent, subjects first, in this and the previous sentence; but
+        in 'X and its chief' the name the pronoun's phrase is coordinated with."""
+        owner = pron.head
+        if pron.dep_ == "poss" and owner.dep_ == "conj" and owner.head.i < pron.i:
+            m = self.roots.get(owner.head.i)
+            if m is not None and self.onto.is_person(m.cls) == person and (
+                    person or self.onto.is_a(m.cls, "Agent") or self.onto.is_a(m.cls, "Artifact")):
+                return m
         sent = pron.sent
         prev = self.doc[sent.start - 1].sent if sent.start > 0 else None
         scopes = [(sent.start, pron.i), (prev.start, prev.end) if prev is not None else (0, 0)]
@@ -450,9 +457,9 @@ def _title_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
             props = titles.get(_title_phrase(title, titles), ())
             for target, c, _ in _title_targets(ctx, title, m):
                 for prop in props:
-                    if ctx.onto.is_person(target.cls) and not ctx.onto.fits(
-                            target.cls, ctx.onto.properties[prop].range):
-                        continue  # 'President X' and 'Y': two people, not a title of one
+                    # a target the NER called a person is still offered: the check after
+                    # resolution drops it, unless the article names it as an organisation
+                    # elsewhere ('X, the chief executive of Y' where the NER took Y for a name)
                     yield Candidate(m, prop, target, _evidence(
                         ctx, sent, f"title:{title.lower_}", min(conf, c)))
 
@@ -481,6 +488,19 @@ def _predicate_titles(ctx: Context, sent: Span) -> Iterator[Candidate]:
 
 
 def _title_phrase(tok: Token, titles: dict) -> str:
+    """The title cue ``tok`` is part of: a hyphenated title it is a piece of
+    ('Secretary-General', 'commander-in-chief': spaCy splits them at the hyphens), a
+    two-word title it ends ('prime minister'), else the word or its lemma."""
+    doc = tok.doc
+    start = end = tok.i
+    while start > 0 and not doc[start - 1].whitespace_:
+        start -= 1
+    while end + 1 < len(doc) and not tok.doc[end].whitespace_:
+        end += 1
+    if start < end and any(t.text == "-" for t in doc[start:end + 1]):
+        joined = doc[start:end + 1].text.lower()
+        if joined in titles:
+            return joined
     left = tok.doc[tok.i - 1] if tok.i > 0 else None
     if left is not None and f"{left.lower_} {tok.lower_}" in titles:
         return f"{left.lower_} {tok.lower_}"
@@ -571,7 +591,9 @@ def _structure_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
             # 'X, a technician from Y': the phrase hangs on the apposition that describes X
             heads += [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"
                       and c.i > root.i and c.i not in ctx.by_token]
-            for p in (p for h in heads for p in _prep_objects(h, name[5:], False)):
+            objects = [p for h in heads for p in _prep_objects(h, name[5:], False)]
+            objects += _set_off_place(ctx, m, name[5:])
+            for p in objects:
                 for target, conf, _ in ctx.args(p):
                     for prop in props:
                         if ctx.onto.is_person(m.cls) and not ctx.onto.fits(
@@ -579,6 +601,21 @@ def _structure_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
                             continue  # 'X in Y' says where a person is, rarely a relation
                         yield Candidate(m, prop, target,
                                         _evidence(ctx, sent, f"structure:{name}", conf * 0.9))
+
+
+def _set_off_place(ctx: Context, m: Mention, prep: str) -> list[Token]:
+    """'from Bremen, in northern Germany,': a place, a comma and a one-word preposition whose
+    phrase the parser hung on the word before the place; the objects of that phrase."""
+    if " " in prep or not ctx.onto.is_a(m.cls, "Place"):
+        return []
+    span = ctx.span_of(m.start, m.end)
+    if span is None or span.end + 1 >= len(ctx.doc):
+        return []
+    comma, word = ctx.doc[span.end], ctx.doc[span.end + 1]
+    if comma.text != "," or word.lower_ != prep or word.dep_ != "prep" \
+            or span.start <= word.head.i < span.end:
+        return []
+    return [p for p in word.children if p.dep_ == "pobj"]
 
 
 def _topic_candidates(ctx: Context, sent: Span, found: list[Candidate]) -> Iterator[Candidate]:
