@@ -246,3 +246,16 @@ def test_its_in_a_coordination_is_the_coordinated_name(extract):
         "The European Union sanctioned Vantor Dynamics and its chief executive, Pavel Orlov.")
     assert ("Pavel Orlov", "leaderOf", "Vantor Dynamics") in triples
     assert ("Pavel Orlov", "leaderOf", "European Union") not in triples
+
+
+def test_apposition_that_the_parser_hung_elsewhere(extract):
+    """The parser hangs 'a Japanese satellite ...' on the sentence's root (ISRO), not on the
+    name right before it: the apposition types and relates the name it follows."""
+    text = ("Under a deal signed in May, ISRO and the Korea Aerospace Research Institute (KARI) "
+            "share images from Vayu-2 and from Hoshi-3, a Japanese satellite operated by JAXA "
+            "that watches the Pacific.")
+    _, resolution, triples, _ = extract(text)
+    types = {e.label: e.cls for e in resolution.entities.values()}
+    assert types["Hoshi-3"] == "Spacecraft" and types["ISRO"] != "Spacecraft"
+    assert {("Hoshi-3", "country", "Japan"), ("Hoshi-3", "operator", "JAXA")} <= triples
+    assert not any(s == "ISRO" for s, _, _ in triples)

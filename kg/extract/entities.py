@@ -544,13 +544,30 @@ def _cue_for(span: Span, ontology: Ontology) -> str | None:
         cls = head_cue_class(head, ontology) or _person_noun(head, ontology)
         if cls:
             return cls
-    for child in root.children:
-        if child.dep_ == "appos" and child.i >= span.end and child.pos_ == "NOUN":
-            # 'X, a professor of Y': a title in apposition makes X a person
-            cls = head_cue_class(child, ontology) or _person_noun(child, ontology)
-            if cls:
-                return cls
+    for noun in appositive_nouns(span):
+        # 'X, a professor of Y': a title in apposition makes X a person
+        cls = head_cue_class(noun, ontology) or _person_noun(noun, ontology)
+        if cls:
+            return cls
     return _predicate_cue(span, ontology)
+
+
+def appositive_nouns(span: Span) -> list[Token]:
+    """The head nouns of appositions that follow the name: 'X, a Japanese satellite', 'X, 45,
+    an engineer'. Only phrases that start right after it (a misparse hangs far-away phrases on
+    a sentence's root), and one the parser hung on an earlier word when it comes right after
+    the name and its comma ('data from X, a satellite operated by Y')."""
+    doc = span.doc
+    root = span.root
+    out = [c for c in root.children if c.dep_ == "appos" and c.i >= span.end and c.pos_ == "NOUN"
+           and all(t.is_punct or t.like_num for t in doc[span.end:c.left_edge.i])]
+    if not out and span.end + 2 < len(doc) and doc[span.end].text == "," \
+            and doc[span.end + 1].lower_ in ("a", "an", "the"):
+        noun = doc[span.end + 1].head
+        if noun.dep_ == "appos" and noun.pos_ == "NOUN" and noun.i > span.end \
+                and not span.start <= noun.head.i < span.end:
+            out.append(noun)
+    return out
 
 
 def _last_word_cue(span: Span, ontology: Ontology) -> str | None:

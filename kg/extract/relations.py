@@ -10,7 +10,7 @@ from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Doc, Span, Token
 
 from kg.extract.dateline import find_dateline, may_hold_story_ids
-from kg.extract.entities import VALUE_LABELS, head_cue_class, token_mentions
+from kg.extract.entities import VALUE_LABELS, appositive_nouns, head_cue_class, token_mentions
 from kg.ontology import Frame, Ontology
 from kg.records import Candidate, Evidence, Mention
 
@@ -60,6 +60,19 @@ class Context:
         self._spans: dict[tuple[int, int], Span | None] = {}
         self.by_token = token_mentions(doc, mentions)
         self.roots = self._roots()
+        self._appos_owner: dict[int, Mention] | None = None
+
+    def appos_owner(self, i: int) -> Mention | None:
+        """The name an apposition's head noun (token ``i``) describes ('X, a Japanese
+        satellite'), as kg.extract.entities.appositive_nouns reads them."""
+        if self._appos_owner is None:
+            self._appos_owner = {}
+            for m in self.mentions:
+                span = self.span_of(m.start, m.end)
+                if span is not None:
+                    for noun in appositive_nouns(span):
+                        self._appos_owner.setdefault(noun.i, m)
+        return self._appos_owner.get(i)
 
     def sentence(self, sent: Span) -> tuple[str, int, int]:
         """The sentence's text without surrounding blanks, and its character offsets."""
@@ -143,8 +156,10 @@ class Context:
     def named_by(self, t: Token) -> Mention | None:
         """The entity a common noun introduces: 'agency X', 'the head of Y, X', 'the X rocket',
         or describes in apposition: 'X, a Japanese satellite operated by Y'."""
-        if t.dep_ == "appos" and t.head.i in self.by_token and t.pos_ == "NOUN":
-            return self.by_token[t.head.i]
+        if t.dep_ == "appos" and t.pos_ == "NOUN":
+            owner = self.appos_owner(t.i)
+            if owner is not None:
+                return owner
         for c in t.children:
             # 'nummod': the parser reads designators like 'Soyuz-2.1b' as numbers
             if c.dep_ in ("appos", "compound", "nmod", "nummod") and c.i in self.by_token:
@@ -752,8 +767,9 @@ def _premodifiers(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Menti
     holders = [root]
     if root.dep_ in ("compound", "nmod", "appos") and root.head.pos_ == "NOUN":
         holders.append(root.head)  # 'the X satellite', 'agency X', 'channel X'
-    holders.extend(c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"
-                   and c.i > root.i)  # 'X, a Japanese satellite'
+    span = ctx.span_of(m.start, m.end)
+    if span is not None:
+        holders.extend(appositive_nouns(span))  # 'X, a Japanese satellite'
     if ctx.onto.is_person(m.cls):
         holders.extend(t for t, _ in _titles_of(ctx, root, m))  # 'Iranian Ambassador X'
         # 'the Atlanta businessman X': a common noun written before the name describes X
