@@ -90,6 +90,8 @@ class PropertyInfo:
     frames: tuple[Frame, ...] = ()
     title_cues: tuple[str, ...] = ()
     structures: tuple[str, ...] = ()
+    # the property its titles give when narrowed to a field ('director of research')
+    qualified_title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,7 +389,15 @@ def _from_graph(g: Graph, files: tuple[str, ...],
             frames=_frames(g, p, f"{file_of(p)}: property {name}", symmetric),
             title_cues=tuple(sorted({x.lower() for x in _strings(g, p, KGO.titleCue)})),
             structures=_strings(g, p, KGO.structure),
+            qualified_title=(local_name(q) if (q := g.value(p, KGO.qualifiedTitle)) is not None
+                             else None),
         )
+    for name, info in properties.items():
+        if info.qualified_title is not None and info.qualified_title not in properties:
+            raise OntologyError(
+                f"{file_of(URIRef(info.iri))}: property {name} has kgo:qualifiedTitle "
+                f"{info.qualified_title!r}, which no ontology file declares as a property; "
+                "name a declared property (e.g. kgo:memberOf) or remove it")
     honorifics = frozenset(x.lower() for c in class_nodes for x in _strings(g, c, KGO.honorific))
     stop_names = frozenset(str(o).strip().casefold() for o in g.objects(None, KGO.stopName))
     name_titles = frozenset(x.lower() for c in class_nodes for x in _strings(g, c, KGO.nameTitle))

@@ -107,6 +107,8 @@ class CheckReport:
                 bits.append("titles " + ", ".join(p.title_cues))
             if p.structures:
                 bits.append("structures " + ", ".join(p.structures))
+            if p.qualified_title:
+                bits.append(f"titles narrowed to a field give {p.qualified_title}")
             out.append(f"  {p.name}: " + "; ".join(bits))
         if self.sample is not None:
             out.append(f"sample: {self.documents} documents")
@@ -134,7 +136,8 @@ class CheckReport:
             "properties": {n: {"domain": sorted(p.domain), "range": sorted(p.range),
                                "symmetric": p.symmetric,
                                "frames": [f"{f.lemma}: {f.head} -> {f.tail}" for f in p.frames],
-                               "titles": list(p.title_cues), "structures": list(p.structures)}
+                               "titles": list(p.title_cues), "structures": list(p.structures),
+                               "qualified_title": p.qualified_title}
                            for n, p in sorted(self.ontology.properties.items())
                            if n in self.defined},
             "issues": [{"severity": i.severity, "term": i.term, "message": i.message}

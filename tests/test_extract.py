@@ -259,3 +259,15 @@ def test_apposition_that_the_parser_hung_elsewhere(extract):
     assert types["Hoshi-3"] == "Spacecraft" and types["ISRO"] != "Spacecraft"
     assert {("Hoshi-3", "country", "Japan"), ("Hoshi-3", "operator", "JAXA")} <= triples
     assert not any(s == "ISRO" for s, _, _ in triples)
+
+
+def test_a_title_narrowed_to_a_field_makes_a_member(extract):
+    """The head of a unit ('director of Earth observation', 'foreign policy chief') is a
+    member of the organisation (kgo:qualifiedTitle), the head of the whole its leader."""
+    _, _, triples, _ = extract("ESA's director of Earth observation, Marta Lind, praised the team.")
+    assert ("Marta Lind", "memberOf", "ESA") in triples
+    assert ("Marta Lind", "leaderOf", "ESA") not in triples
+    _, _, triples, _ = extract("\"We will act,\" said Anna Berg, the EU's foreign policy chief.")
+    assert ("Anna Berg", "memberOf", "EU") in triples
+    _, _, triples, _ = extract("ESA's director, Marta Lind, praised the team.")
+    assert ("Marta Lind", "leaderOf", "ESA") in triples

@@ -79,6 +79,9 @@ kgo:acquired a owl:ObjectProperty ; rdfs:domain kgo:Organization ; rdfs:range kg
     ("kgo:p a owl:ObjectProperty ; rdfs:domain kgo:Nowhere .", "Nowhere"),
     ("kgo:p a owl:ObjectProperty ; kgo:frame \"launch obj subj\" .", "bad kgo:frame"),
     ("this is not turtle", "not valid RDF"),
+    ("kgo:p a owl:ObjectProperty ; rdfs:domain kgo:Person ; rdfs:range kgo:Organization ;\n"
+     "    kgo:titleCue \"boss\" ; kgo:qualifiedTitle kgo:workerOf .",
+     r"bad\.ttl: property p has kgo:qualifiedTitle 'workerOf', which no ontology file declares"),
 ])
 def test_bad_ontology_names_file_and_fix(tmp_path, body, needle):
     f = tmp_path / "bad.ttl"

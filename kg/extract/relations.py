@@ -461,7 +461,6 @@ def _prep_objects(tok: Token, prep: str, is_verb: bool) -> list[Token]:
 
 def _title_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
     """'Russian President X', 'the head of Y, X', 'X, a spokesman for Y', 'Y official X'."""
-    titles = ctx.onto.title_cues
     for m in ctx.mentions:
         if not ctx.onto.is_person(m.cls) or not (sent.start_char <= m.start < sent.end_char):
             continue
@@ -469,7 +468,7 @@ def _title_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
         if root is None:
             continue
         for title, conf in _titles_of(ctx, root, m):
-            props = titles.get(_title_phrase(title, titles), ())
+            props = _title_properties(ctx, title)
             for target, c, _ in _title_targets(ctx, title, m):
                 for prop in props:
                     # a target the NER called a person is still offered: the check after
@@ -482,7 +481,6 @@ def _title_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
 def _predicate_titles(ctx: Context, sent: Span) -> Iterator[Candidate]:
     """'X took over as director of Y', 'X became head of Y', 'X is the chief of Y':
     the title is predicated of the verb's subject."""
-    titles = ctx.onto.title_cues
     for tok in sent:
         if not _is_title(tok, ctx):
             continue
@@ -494,12 +492,36 @@ def _predicate_titles(ctx: Context, sent: Span) -> Iterator[Candidate]:
             continue
         people = [a for t in _logical_subjects(verb, True) for a in ctx.args(t)
                   if ctx.onto.is_person(a[0].cls)]
-        props = titles.get(_title_phrase(tok, titles), ())
+        props = _title_properties(ctx, tok)
         for (person, pc, _), prop in product(people, props):
             for target, c, _ in _title_targets(ctx, tok, person):
                 if not ctx.onto.is_person(target.cls):
                     yield Candidate(person, prop, target, _evidence(
                         ctx, sent, f"title:{tok.lower_}:predicate", min(pc, c, CONF_TITLE) * 0.9))
+
+
+def _title_properties(ctx: Context, tok: Token) -> tuple[str, ...]:
+    """The properties the title ``tok`` gives; for a title narrowed to a field ('director of
+    Earth observation', 'the foreign policy chief': the head of a unit, not of the whole), a
+    property's kgo:qualifiedTitle instead (the core ontology: leaderOf -> memberOf)."""
+    phrase = _title_phrase(tok, ctx.onto.title_cues)
+    props = ctx.onto.title_cues.get(phrase, ())
+    qualified = [ctx.onto.properties[p].qualified_title for p in props]
+    if not any(qualified) or not _narrowed(ctx, tok, phrase):
+        return props
+    return tuple(dict.fromkeys(q or p for p, q in zip(props, qualified, strict=True)))
+
+
+def _narrowed(ctx: Context, tok: Token, phrase: str) -> bool:
+    """Whether a title names a field it heads: a common noun before it that is not part of the
+    title ('foreign policy chief'), or after 'of' ('director of research'), that stands for
+    no entity (not 'the agency chief', 'the head of the agency')."""
+    words = set(phrase.replace("-", " ").split())
+    fields = [c for c in tok.children if c.dep_ == "compound" and c.i < tok.i
+              and c.pos_ == "NOUN" and c.lower_ not in words]
+    fields += [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
+               for p in c.children if p.dep_ == "pobj" and p.pos_ == "NOUN"]
+    return any(f.i not in ctx.by_token and not ctx.args(f) for f in fields)
 
 
 def _title_phrase(tok: Token, titles: dict) -> str:
