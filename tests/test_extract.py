@@ -271,3 +271,15 @@ def test_a_title_narrowed_to_a_field_makes_a_member(extract):
     assert ("Anna Berg", "memberOf", "EU") in triples
     _, _, triples, _ = extract("ESA's director, Marta Lind, praised the team.")
     assert ("Marta Lind", "leaderOf", "ESA") in triples
+
+
+def test_a_noun_right_before_a_name_introduces_it(extract):
+    """'for ESA and Italy's space agency ASI': the parser links 'agency' to ESA, not to ASI;
+    the noun right before a name of its class still introduces that name, so Italy is ASI's
+    country, not that of the space agency the article named first."""
+    text = ("The European Space Agency picked the design in May. Corvo-9 was assembled in Turin "
+            "by Orbis Spatial for ESA and Italy's space agency ASI, which split its cost under a "
+            "deal signed in 2021.")
+    _, _, triples, _ = extract(text)
+    assert ("ASI", "country", "Italy") in triples
+    assert ("European Space Agency", "country", "Italy") not in triples

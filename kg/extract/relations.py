@@ -177,6 +177,13 @@ class Context:
                         m = self.by_token.get(p.i)
                         if p.dep_ == "pobj" and m and self.onto.is_person(m.cls):
                             return m
+        # 'for X and France's space agency Y': a noun of the name's class right before the
+        # name introduces it, however the parser linked the two
+        nxt = self.by_token.get(t.i + 1)
+        if nxt is not None and nxt.start == self.doc[t.i + 1].idx and t.pos_ == "NOUN":
+            cls = head_cue_class(t, self.onto)
+            if cls and (self.onto.is_a(nxt.cls, cls) or self.onto.is_a(cls, nxt.cls)):
+                return nxt
         return None
 
     def anaphor(self, cls: str, lemma: str, at: int, indefinite: bool = False) -> Mention | None:
@@ -792,6 +799,10 @@ def _premodifiers(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Menti
     span = ctx.span_of(m.start, m.end)
     if span is not None:
         holders.extend(appositive_nouns(span))  # 'X, a Japanese satellite'
+        before = ctx.doc[span.start - 1] if span.start > 0 else None
+        if before is not None and before.pos_ == "NOUN" and before.i not in ctx.by_token \
+                and before not in holders and ctx.named_by(before) is m:
+            holders.append(before)  # "France's space agency X", however it was parsed
     if ctx.onto.is_person(m.cls):
         holders.extend(t for t, _ in _titles_of(ctx, root, m))  # 'Iranian Ambassador X'
         # 'the Atlanta businessman X': a common noun written before the name describes X
