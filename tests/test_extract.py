@@ -165,6 +165,13 @@ def test_title_words_are_not_organisations(extract):
         "Peruvian Transport Minister Julia Campos met the press in Lima.")
     assert not any(m.text.startswith("Peruvian Transport") for m in mentions)
     assert ("Julia Campos", "country", "Peru") in triples
+    # here the NER tags 'Ethiopian Transport' as an organisation: the title goes, the
+    # demonym stays
+    mentions, _, triples, _ = extract(
+        "Mr. Alemu later visited the dock with Ethiopian Transport Minister Hana Girma, who "
+        "replaced Dawit Bekele in a reshuffle last month.")
+    assert [m.text for m in mentions if m.text.startswith("Ethiopian")] == ["Ethiopian"]
+    assert {("Hana Girma", "country", "Ethiopia"), ("Hana Girma", "memberOf", "Ethiopia")} <= triples
 
 
 def test_a_person_noun_in_apposition_types_a_person(extract):
@@ -283,3 +290,16 @@ def test_a_noun_right_before_a_name_introduces_it(extract):
     _, _, triples, _ = extract(text)
     assert ("ASI", "country", "Italy") in triples
     assert ("European Space Agency", "country", "Italy") not in triples
+
+
+def test_place_nouns_that_stand_for_a_place(extract):
+    """'in the northern state of X' stands for X; 'on India's southeast coast' for India."""
+    _, _, triples, _ = extract(
+        "It will lift off in 2028 from the Tarvos Launch Center in the northern state of "
+        "Maranhão, the agencies said.")
+    assert ("Tarvos Launch Center", "locatedIn", "Maranhão") in triples
+    _, _, triples, _ = extract(
+        "The rocket flew from the Corvo Space Centre in Sriharikota, on India's southeast coast.")
+    assert ("Sriharikota", "locatedIn", "India") in triples
+    _, _, triples, _ = extract("The rocket flew from Sriharikota, on its maiden flight.")
+    assert not any(p == "locatedIn" for _, p, _ in triples)

@@ -177,7 +177,11 @@ def _repair_spans(ents: list[tuple[Span, str, str]], ontology: Ontology
         if org_like and after is not None and after.is_title and _is_title_word(after, ontology) \
                 and (span[0].lower_ in ontology.demonym_index
                      or any(_is_title_word(t, ontology) for t in span)):
-            i += 1  # '[Ethiopian Transport] Minister X', '[Chief Cabinet] Secretary X'
+            # '[Ethiopian Transport] Minister X', '[Chief Cabinet] Secretary X': a title; its
+            # demonym still names the country
+            if span[0].lower_ in ontology.demonym_index:
+                out.append((doc[span.start:span.start + 1], "NORP", ""))
+            i += 1
             continue
         if label == "ORG" and not ent_id:
             pieces = _split_seat(span)

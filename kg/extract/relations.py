@@ -177,6 +177,15 @@ class Context:
                         m = self.by_token.get(p.i)
                         if p.dep_ == "pobj" and m and self.onto.is_person(m.cls):
                             return m
+        # 'the northern state of X', 'the city of Y': a place noun whose 'of' names the place
+        cls = head_cue_class(t, self.onto)
+        if cls and self.onto.is_a(cls, "Place"):
+            for c in t.children:
+                if c.dep_ == "prep" and c.lower_ == "of":
+                    for p in c.children:
+                        m = self.by_token.get(p.i)
+                        if p.dep_ == "pobj" and m and self.onto.is_a(m.cls, "Place"):
+                            return m
         # 'for X and France's space agency Y': a noun of the name's class right before the
         # name introduces it, however the parser linked the two
         nxt = self.by_token.get(t.i + 1)
@@ -638,13 +647,23 @@ def _structure_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
             objects = [p for h in heads for p in _prep_objects(h, name[5:], False)]
             objects += _set_off_place(ctx, m, name[5:])
             for p in objects:
-                for target, conf, _ in ctx.args(p):
+                for target, conf, _ in ctx.args(p) or _place_possessor(ctx, p):
                     for prop in props:
                         if ctx.onto.is_person(m.cls) and not ctx.onto.fits(
                                 m.cls, ctx.onto.properties[prop].domain):
                             continue  # 'X in Y' says where a person is, rarely a relation
                         yield Candidate(m, prop, target,
                                         _evidence(ctx, sent, f"structure:{name}", conf * 0.9))
+
+
+def _place_possessor(ctx: Context, noun: Token) -> list[tuple[Mention, float, str]]:
+    """'on India's southeast coast', 'in Russia's far east': the place that owns a common noun
+    standing for no entity of its own."""
+    if noun.pos_ != "NOUN" or noun.i in ctx.by_token:
+        return []
+    return [(ctx.by_token[c.i], CONF_STRUCTURE, "possessor") for c in noun.children
+            if c.dep_ == "poss" and c.i in ctx.by_token
+            and ctx.onto.is_a(ctx.by_token[c.i].cls, "Place")]
 
 
 def _set_off_place(ctx: Context, m: Mention, prep: str) -> list[Token]:
