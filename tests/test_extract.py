@@ -303,3 +303,12 @@ def test_place_nouns_that_stand_for_a_place(extract):
     assert ("Sriharikota", "locatedIn", "India") in triples
     _, _, triples, _ = extract("The rocket flew from Sriharikota, on its maiden flight.")
     assert not any(p == "locatedIn" for _, p, _ in triples)
+
+
+def test_partners_acting_under_an_agreement(extract):
+    """'Under a deal signed in 2021, X and Y share ...': the cooperation noun is the ground
+    of the verb the two act with; other grounds ('under pressure') say nothing."""
+    _, _, triples, _ = extract("Under a deal signed in 2021, Kenya and Peru share satellite data.")
+    assert ("Kenya", "cooperatesWith", "Peru") in triples
+    _, _, triples, _ = extract("Under pressure from voters, Kenya and Peru raised taxes.")
+    assert not any(p == "cooperatesWith" for _, p, _ in triples)

@@ -29,6 +29,8 @@ PRONOUNS = {"it": False, "its": False, "itself": False, "he": True, "him": True,
 ANAPHOR_EXCLUDED = frozenset({"Person", "Country", "City", "Region", "Place", "Agent"})
 # where a title noun meets the person it names
 TITLE_TARGET_PREPS = frozenset({"of", "for", "at"})
+# prepositions whose noun is the ground a verb acts on ("under an agreement, X and Y share")
+GROUND_PREPS = frozenset({"under", "through", "within", "via"})
 NOMINAL_DEPS = frozenset({"compound", "amod", "poss", "nmod"})
 ANAPHOR_SENTENCES = 2  # how far back 'the satellite' looks for a satellite of another name
 TITLE_CLIMB = 4  # dependency steps from a misplaced apposition up to its title noun
@@ -390,8 +392,11 @@ def _group(ctx: Context, tok: Token, how: str, is_verb: bool) -> list:
                     if p.dep_ == "pobj":
                         out.extend(ctx.args(p))
         return out
-    # coordinated subjects of the verb (or of the verb that takes this noun as its object)
+    # coordinated subjects of the verb (or of the verb that takes this noun as its object, or
+    # that acts under it: 'under an agreement signed last year, X and Y pool their data')
     verb = tok if is_verb else (tok.head if tok.dep_ in OBJ_DEPS else None)
+    if verb is None and tok.dep_ == "pobj" and tok.head.lower_ in GROUND_PREPS:
+        verb = tok.head.head  # the small model tags some verbs ('share') as nouns
     if verb is None:
         return []
     subjects = [c for c in verb.children if c.dep_ in SUBJ_DEPS]
