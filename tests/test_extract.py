@@ -312,3 +312,12 @@ def test_partners_acting_under_an_agreement(extract):
     assert ("Kenya", "cooperatesWith", "Peru") in triples
     _, _, triples, _ = extract("Under pressure from voters, Kenya and Peru raised taxes.")
     assert not any(p == "cooperatesWith" for _, p, _ in triples)
+
+
+def test_a_fleet_stands_for_what_it_is_made_of(extract):
+    _, _, triples, _ = extract(
+        "Orbita Corp, a Moscow company, operates a fleet of six Yastreb-4 imaging satellites.")
+    assert ("Yastreb-4", "operator", "Orbita Corp") in triples
+    _, _, triples, _ = extract(
+        "The ministry said a pair of Kestrel-2 satellites was built by Vantor Dynamics.")
+    assert ("Kestrel-2", "manufacturer", "Vantor Dynamics") in triples

@@ -32,6 +32,9 @@ TITLE_TARGET_PREPS = frozenset({"of", "for", "at"})
 # prepositions whose noun is the ground a verb acts on ("under an agreement, X and Y share")
 GROUND_PREPS = frozenset({"under", "through", "within", "via"})
 NOMINAL_DEPS = frozenset({"compound", "amod", "poss", "nmod"})
+# nouns that stand for what their 'of' names ('a fleet of X satellites', 'a pair of Y rockets')
+PARTITIVE_NOUNS = frozenset({"fleet", "pair", "series", "batch", "set", "trio", "couple", "number",
+                             "handful", "dozen", "dozens", "squadron", "flotilla", "family"})
 ANAPHOR_SENTENCES = 2  # how far back 'the satellite' looks for a satellite of another name
 TITLE_CLIMB = 4  # dependency steps from a misplaced apposition up to its title noun
 
@@ -141,6 +144,12 @@ class Context:
         named = self.named_by(t)
         if named:
             return [(named, CONF_DIRECT, "apposition")]
+        if t.lemma_.lower() in PARTITIVE_NOUNS:
+            # 'operates a fleet of six X satellites': the fleet stands for what it is made of
+            inner = [a for c in t.children if c.dep_ == "prep" and c.lower_ == "of"
+                     for p in c.children if p.dep_ == "pobj" for a in self.args(p)]
+            if inner:
+                return inner
         if t.dep_ == "attr" and t.pos_ == "NOUN" and t.head.lemma_ == "be":
             # 'X is a film directed by Y': the predicate noun stands for the copula's subject
             subjects = [c for c in t.head.children if c.dep_ in SUBJ_DEPS and c.i in self.by_token]
