@@ -321,3 +321,25 @@ def test_a_fleet_stands_for_what_it_is_made_of(extract):
     _, _, triples, _ = extract(
         "The ministry said a pair of Kestrel-2 satellites was built by Vantor Dynamics.")
     assert ("Kestrel-2", "manufacturer", "Vantor Dynamics") in triples
+
+
+def test_plural_nouns_and_relative_pronouns_pick_their_names(nlp, ontology):
+    """'the firm' refers back to the one firm named; 'mapping firms' to no single one. 'Y (Z),
+    which runs ...' is about Z however the parser hung the clause."""
+    from kg.extract import run
+    from kg.extract.relations import Context
+
+    doc = nlp("Vantor Dynamics is a mapping company. The firm sold maps to rival mapping firms.")
+    mentions, _ = run(doc, "t.txt", ontology)
+    ctx = Context(doc, "t.txt", mentions, ontology)
+    firm, firms = (next(t for t in doc if t.lower_ == w) for w in ("firm", "firms"))
+    assert [m.text for m, _, _ in ctx.args(firm)] == ["Vantor Dynamics"]
+    assert ctx.args(firms) == []
+
+
+def test_a_relative_clause_is_about_the_name_before_it(extract):
+    _, _, triples, _ = extract(
+        "The deal was agreed between the Kenya Space Agency and the Italian Space Agency (ASI), "
+        "which runs the Malindi base under a treaty.")
+    assert ("Malindi", "operator", "Italian Space Agency") in triples
+    assert ("Malindi", "operator", "Kenya Space Agency") not in triples

@@ -129,6 +129,10 @@ class Context:
         if t.pos_ == "PRON":
             if low in RELATIVE_PRONOUNS and t.head.dep_ in ("relcl", "acl"):
                 noun = t.head.head
+                near = self._name_before(t)
+                if near is not None and near.i != noun.i:
+                    # 'X and Y (Z), which runs ...': the name right before the comma
+                    return [(self.by_token[near.i], CONF_DIRECT, "name")]
                 if noun.i not in self.by_token and noun.dep_ == "attr" and noun.pos_ == "NOUN":
                     # 'X was the man who shot Y': the man is the copula's subject
                     subjects = [c for c in noun.head.children if c.dep_ in SUBJ_DEPS]
@@ -156,13 +160,38 @@ class Context:
             if subjects:
                 return [(self.by_token[subjects[0].i], CONF_PRONOUN, "predicate")]
         cls = head_cue_class(t, self.onto)
-        if cls and cls not in ANAPHOR_EXCLUDED and not self.onto.is_person(cls) and t.pos_ == "NOUN":
+        # a plural ('mapping firms') is no one entity named before
+        if cls and cls not in ANAPHOR_EXCLUDED and not self.onto.is_person(cls) and t.pos_ == "NOUN" \
+                and t.tag_ != "NNS":
             indefinite = any(c.dep_ == "det" and c.lower_ in ("a", "an", "another", "some")
                              for c in t.children)
             m = self.anaphor(cls, t.lemma_.lower(), t.idx, indefinite)
-            if m is not None:
+            if m is not None and not self._co_subject(t, m):
                 return [(m, CONF_ANAPHOR, "anaphor")]
         return []
+
+    def _co_subject(self, t: Token, m: Mention) -> bool:
+        """Whether ``m`` is named by the subject of the verb that governs the noun ``t``: 'the
+        EU sanctions a Russian satellite firm' is not about the EU."""
+        verb = t.head
+        while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb and verb.dep_ != "ROOT":
+            verb = verb.head
+        return any(self.by_token.get(c.i) is m for c in verb.children if c.dep_ in SUBJ_DEPS)
+
+    def _name_before(self, pron: Token) -> Token | None:
+        """The root token of the name right before a relative pronoun and its comma ('Z, which'
+        and 'Y (Z), which'), or None."""
+        i = pron.i - 1
+        if i < 0 or self.doc[i].text != ",":
+            return None
+        i -= 1
+        if i >= 0 and self.doc[i].text == ")":
+            i -= 1
+        m = self.by_token.get(i) if i >= 0 else None
+        if m is None:
+            return None
+        root = self.mention_root(m)
+        return root if root is not None and root.i in self.by_token else None
 
     def named_by(self, t: Token) -> Mention | None:
         """The entity a common noun introduces: 'agency X', 'the head of Y, X', 'the X rocket',
@@ -173,12 +202,13 @@ class Context:
                 return owner
         for c in t.children:
             # 'nummod': the parser reads designators like 'Soyuz-2.1b' as numbers
-            if c.dep_ in ("appos", "compound", "nmod", "nummod") and c.i in self.by_token:
+            if (c.dep_ in ("appos", "compound", "nmod", "nummod")
+                    or c.dep_ == "amod" and c.tag_ in ("NNP", "NNPS")) and c.i in self.by_token:
                 m = self.by_token[c.i]
                 if m.label in VALUE_LABELS:
                     continue  # 'a 2011 film' is no film named 2011
                 if c.dep_ == "appos" or c.i < t.i:
-                    if c.dep_ != "compound" or self.onto.is_a(m.cls, "Artifact") or \
+                    if c.dep_ not in ("compound", "amod") or self.onto.is_a(m.cls, "Artifact") or \
                             self.onto.is_a(m.cls, "Organization") or m.cls == "Facility":
                         return m
         if t.lower_ in self.onto.title_cues:
