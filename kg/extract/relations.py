@@ -65,18 +65,26 @@ class Context:
         self._spans: dict[tuple[int, int], Span | None] = {}
         self.by_token = token_mentions(doc, mentions)
         self.roots = self._roots()
+        self._appos: dict[tuple[int, int], list[Token]] = {}
         self._appos_owner: dict[int, Mention] | None = None
+        self._named: dict[int, Mention | None] = {}
+
+    def appositions(self, m: Mention) -> list[Token]:
+        """The head nouns of the appositions that describe ``m`` ('X, a Japanese satellite'),
+        as kg.extract.entities.appositive_nouns reads them; once per mention."""
+        key = (m.start, m.end)
+        if key not in self._appos:
+            span = self.span_of(m.start, m.end)
+            self._appos[key] = appositive_nouns(span) if span is not None else []
+        return self._appos[key]
 
     def appos_owner(self, i: int) -> Mention | None:
-        """The name an apposition's head noun (token ``i``) describes ('X, a Japanese
-        satellite'), as kg.extract.entities.appositive_nouns reads them."""
+        """The name an apposition's head noun (token ``i``) describes."""
         if self._appos_owner is None:
             self._appos_owner = {}
             for m in self.mentions:
-                span = self.span_of(m.start, m.end)
-                if span is not None:
-                    for noun in appositive_nouns(span):
-                        self._appos_owner.setdefault(noun.i, m)
+                for noun in self.appositions(m):
+                    self._appos_owner.setdefault(noun.i, m)
         return self._appos_owner.get(i)
 
     def sentence(self, sent: Span) -> tuple[str, int, int]:
@@ -196,6 +204,11 @@ class Context:
     def named_by(self, t: Token) -> Mention | None:
         """The entity a common noun introduces: 'agency X', 'the head of Y, X', 'the X rocket',
         or describes in apposition: 'X, a Japanese satellite operated by Y'."""
+        if t.i not in self._named:
+            self._named[t.i] = self._named_by(t)
+        return self._named[t.i]
+
+    def _named_by(self, t: Token) -> Mention | None:
         if t.dep_ == "appos" and t.pos_ == "NOUN":
             owner = self.appos_owner(t.i)
             if owner is not None:
@@ -679,17 +692,30 @@ def _structure_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
                 if target.cls == m.cls and dep != "poss":
                     continue  # 'the Russia-Iran alignment' names two countries, not a country's
                 yield Candidate(m, prop, target, _evidence(ctx, sent, "structure:premodifier", conf))
-        for name, props in structures.items():
-            if not name.startswith("prep:") or m.cls == "Country":
-                continue
-            heads = [root]
-            if root.dep_ in OBJ_DEPS and ctx.onto.is_a(m.cls, "Place"):
-                heads.append(root.head)  # 'crews repaired the X plant in Y'
-            # 'X, a technician from Y': the phrase hangs on the apposition that describes X
-            heads += [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"
-                      and c.i > root.i and c.i not in ctx.by_token]
-            objects = [p for h in heads for p in _prep_objects(h, name[5:], False)]
-            objects += _set_off_place(ctx, m, name[5:])
+        preps = [(name, props) for name, props in structures.items() if name.startswith("prep:")]
+        if not preps or m.cls == "Country":
+            continue
+        heads = [root]
+        if root.dep_ in OBJ_DEPS and ctx.onto.is_a(m.cls, "Place"):
+            heads.append(root.head)  # 'crews repaired the X plant in Y'
+        # 'X, a technician from Y': the phrase hangs on the apposition that describes X
+        heads += [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"
+                  and c.i > root.i and c.i not in ctx.by_token]
+        # the heads' prepositions, by word, looked up for each prep:P the ontology names
+        by_word: dict[str, list[Token]] = {}
+        for h in heads:
+            for c in h.children:
+                if c.dep_ in ("prep", "agent", "dative"):
+                    by_word.setdefault(c.lower_, []).append(c)
+        set_off = _set_off_place(ctx, m)
+        for name, props in preps:
+            prep = name[5:]
+            words = prep.split()
+            objects = [p for c in by_word.get(words[-1], ())
+                       if len(words) == 1 or ctx.doc[c.i - len(words) + 1:c.i + 1].text.lower() == prep
+                       for p in c.children if p.dep_ in ("pobj", "pcomp")]
+            if set_off is not None and set_off[0] == prep:
+                objects += set_off[1]
             for p in objects:
                 for target, conf, _ in ctx.args(p) or _place_possessor(ctx, p):
                     for prop in props:
@@ -710,19 +736,18 @@ def _place_possessor(ctx: Context, noun: Token) -> list[tuple[Mention, float, st
             and ctx.onto.is_a(ctx.by_token[c.i].cls, "Place")]
 
 
-def _set_off_place(ctx: Context, m: Mention, prep: str) -> list[Token]:
+def _set_off_place(ctx: Context, m: Mention) -> tuple[str, list[Token]] | None:
     """'from Bremen, in northern Germany,': a place, a comma and a one-word preposition whose
-    phrase the parser hung on the word before the place; the objects of that phrase."""
-    if " " in prep or not ctx.onto.is_a(m.cls, "Place"):
-        return []
+    phrase the parser hung on the word before the place; the preposition and its objects."""
+    if not ctx.onto.is_a(m.cls, "Place"):
+        return None
     span = ctx.span_of(m.start, m.end)
     if span is None or span.end + 1 >= len(ctx.doc):
-        return []
+        return None
     comma, word = ctx.doc[span.end], ctx.doc[span.end + 1]
-    if comma.text != "," or word.lower_ != prep or word.dep_ != "prep" \
-            or span.start <= word.head.i < span.end:
-        return []
-    return [p for p in word.children if p.dep_ == "pobj"]
+    if comma.text != "," or word.dep_ != "prep" or span.start <= word.head.i < span.end:
+        return None
+    return word.lower_, [p for p in word.children if p.dep_ == "pobj"]
 
 
 def _topic_candidates(ctx: Context, sent: Span, found: list[Candidate]) -> Iterator[Candidate]:
@@ -859,9 +884,9 @@ def _premodifiers(ctx: Context, root: Token, m: Mention) -> Iterator[tuple[Menti
     holders = [root]
     if root.dep_ in ("compound", "nmod", "appos") and root.head.pos_ == "NOUN":
         holders.append(root.head)  # 'the X satellite', 'agency X', 'channel X'
+    holders.extend(ctx.appositions(m))  # 'X, a Japanese satellite'
     span = ctx.span_of(m.start, m.end)
     if span is not None:
-        holders.extend(appositive_nouns(span))  # 'X, a Japanese satellite'
         before = ctx.doc[span.start - 1] if span.start > 0 else None
         if before is not None and before.pos_ == "NOUN" and before.i not in ctx.by_token \
                 and before not in holders and ctx.named_by(before) is m:
