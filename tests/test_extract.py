@@ -343,3 +343,17 @@ def test_a_relative_clause_is_about_the_name_before_it(extract):
         "which runs the Malindi base under a treaty.")
     assert ("Malindi", "operator", "Italian Space Agency") in triples
     assert ("Malindi", "operator", "Kenya Space Agency") not in triples
+
+
+def test_gazetteer_cities_and_places_set_beside_places(extract):
+    """The small NER misses 'Toulouse' and splits 'French Guiana'; the gazetteer's cities and
+    territories fill in. 'Kourou, French Guiana' puts a place in another; two countries side
+    by side ('the war in Ukraine, Russia is ...') say nothing of the kind."""
+    _, resolution, triples, _ = extract(
+        "The satellite was built in Toulouse and lifted off from Kourou, French Guiana.")
+    types = {e.label: e.cls for e in resolution.entities.values()}
+    assert types.get("Toulouse") == "City" and types.get("French Guiana") == "Region"
+    assert ("Kourou", "locatedIn", "French Guiana") in triples
+    _, _, triples, _ = extract(
+        "While talks on the war in Ukraine, Russia is seeking partners in Asia, officials said.")
+    assert not any(p == "locatedIn" for _, p, _ in triples)

@@ -23,7 +23,7 @@ def graph() -> Graph:
 
 
 def _entries(g: Graph, cls=None):
-    classes = (cls,) if cls is not None else (KGO.Country, KGO.Region)
+    classes = (cls,) if cls is not None else (KGO.Country, KGO.Region, KGO.City)
     return {s for c in classes for s in g.subjects(RDF.type, c)}
 
 
@@ -53,7 +53,10 @@ def test_country_and_region_counts(graph):
     regions = _entries(graph, KGO.Region)
     assert len(countries) >= 190
     assert len(regions) >= 30
+    cities = _entries(graph, KGO.City)
+    assert len(cities) >= 200
     assert not countries & regions, "an entry is typed both Country and Region"
+    assert not cities & (countries | regions), "a city is typed Country or Region too"
 
 
 def test_every_entry_has_exactly_one_english_label(graph):
@@ -66,7 +69,7 @@ def test_every_entry_has_exactly_one_english_label(graph):
 def test_every_subject_is_a_typed_entry(graph):
     entries = _entries(graph)
     for s in set(graph.subjects()):
-        assert s in entries, f"{s} is not typed kgo:Country or kgo:Region"
+        assert s in entries, f"{s} is not typed kgo:Country, kgo:Region or kgo:City"
         assert str(s).startswith(str(KGE))
 
 

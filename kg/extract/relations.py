@@ -684,7 +684,8 @@ def _structure_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
         for prop in structures.get("name", ()):
             for target in _named_inside(ctx, m, ctx.onto.properties[prop].range):
                 yield Candidate(m, prop, target, _evidence(ctx, sent, "structure:name", CONF_STRUCTURE))
-        for prop in structures.get("appos", ()):
+        for prop in structures.get("appos", ()) if m.cls != "Country" else ():
+            # ('the war in Ukraine, Russia is ...': a country is in no place it is set beside)
             for target in _appositions(ctx, root, m):
                 yield Candidate(m, prop, target, _evidence(ctx, sent, "structure:appos", CONF_STRUCTURE))
         for prop in structures.get("premodifier", ()):
