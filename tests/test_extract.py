@@ -357,3 +357,13 @@ def test_gazetteer_cities_and_places_set_beside_places(extract):
     _, _, triples, _ = extract(
         "While talks on the war in Ukraine, Russia is seeking partners in Asia, officials said.")
     assert not any(p == "locatedIn" for _, p, _ in triples)
+
+
+def test_a_named_owner_is_the_party_to_a_deal(extract):
+    """'she negotiated Mexico's first deal with Argentina': Mexico and Argentina cooperate;
+    the negotiator is no party."""
+    _, _, triples, _ = extract(
+        "Ana Ruiz, 52, previously led the Mexican Space Agency, where she negotiated Mexico's "
+        "first satellite-sharing deal with Argentina.")
+    assert {("Argentina", "cooperatesWith", "Mexico"), ("Mexico", "cooperatesWith", "Argentina")} & triples
+    assert not any(p == "cooperatesWith" and "Ana Ruiz" in (s, o) for s, p, o in triples)

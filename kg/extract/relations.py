@@ -481,7 +481,11 @@ def _role(ctx: Context, tok: Token, role: str, is_verb: bool) -> list:
 
 def _logical_subjects(tok: Token, is_verb: bool) -> list[Token]:
     if not is_verb:
-        # a noun's subject: the subject of the verb that takes it ('X signed an accord with Y')
+        # a noun's subject: a name that owns it ('she negotiated Mexico's deal with Y'), else
+        # the subject of the verb that takes it ('X signed an accord with Y')
+        owners = [c for c in tok.children if c.dep_ == "poss" and c.pos_ == "PROPN"]
+        if owners:
+            return owners
         if tok.dep_ in OBJ_DEPS:
             return _logical_subjects(tok.head, True)
         return []
