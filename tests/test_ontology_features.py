@@ -119,6 +119,17 @@ def test_topic_only_where_no_specific_rule_found_the_property(lit):
     assert ("Quiet Rivers Under Glass", "author", "Marta Holm") in triples
 
 
+def test_topic_typed_only_by_the_ner_takes_the_domain_its_sentence_needs(lit):
+    # the NER calls the title a person (a Writer here); only a Book can have an author
+    mentions, triples = lit("Peter Brandt Abroad was translated into Danish by Marta Holm.")
+    assert ("Peter Brandt Abroad", "Book") in mentions
+    assert ("Peter Brandt Abroad", "translator", "Marta Holm") in triples
+    # a topic whose class fits a property the sentence has an object for keeps its class
+    mentions, triples = lit("Lena Varga was the Governor of Nevada and a friend of Marta Holm.")
+    assert ("Lena Varga", "Writer") in mentions
+    assert ("Lena Varga", "holds", "Governor of Nevada") in triples
+
+
 def test_phrase_cue_names_an_office(lit):
     mentions, triples = lit("Lena Varga was the fourth Governor of Nevada from 2010 to 2014.")
     assert ("Governor of Nevada", "Office") in mentions

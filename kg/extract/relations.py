@@ -231,6 +231,11 @@ def relation_candidates(doc: Doc, doc_id: str, mentions: list[Mention],
     """Mentions (retyped by the verbs they are subjects of) and all candidate triples."""
     mentions = _retype_by_agent_cue(doc, doc_id, mentions, ontology)
     ctx = Context(doc, doc_id, mentions, ontology)
+    if ontology.structures.get("topic"):
+        retyped = _retype_topics(ctx)
+        if retyped is not mentions:
+            mentions = retyped
+            ctx = Context(doc, doc_id, mentions, ontology)
     cands: list[Candidate] = []
     cued = _cue_tokens(doc, ontology)
     for sent in doc.sents:
@@ -602,6 +607,62 @@ def _topic_candidates(ctx: Context, sent: Span, found: list[Candidate]) -> Itera
         for prop in props:
             if ctx.onto.fits(m.cls, ctx.onto.properties[prop].range):
                 yield Candidate(topic, prop, m, _evidence(ctx, sent, "structure:topic", CONF_TOPIC))
+
+
+def _loosely_typed(m: Mention, onto: Ontology) -> bool:
+    """Whether only a default typed the mention: its NER label's class, or the first topic-name
+    class (no gazetteer entry, no cue noun)."""
+    if m.key:
+        return False
+    if m.label == "TOPIC":
+        return bool(onto.topic_classes) and m.cls == onto.topic_classes[0]
+    return m.cls == onto.ner_map.get(m.label)
+
+
+def _retype_topics(ctx: Context) -> list[Mention]:
+    """With kgo:structure "topic": a sentence's topic that only a default typed, whose class fits
+    the domain of none of the topic properties whose range the sentence's other entities fit,
+    takes the domain class most of those properties share (the NER calls many a title a person:
+    in 'X is a song by Y' the topic is a song). Of an agent ('X wrote Y') only entities of
+    another class than its own count. ``ctx.mentions`` itself when nothing changes."""
+    onto = ctx.onto
+    props = [onto.properties[p] for p in onto.structures.get("topic", ())]
+    retype: dict[tuple[int, int], str] = {}
+    for sent in ctx.doc.sents:
+        topic = sentence_topic(ctx, sent)
+        if topic is None or not _loosely_typed(topic, onto):
+            continue
+        # what an agent acts on tells its class only when it is of another class
+        # ('X wrote Y' with both called persons says nothing of which is the book)
+        described = _described(ctx, topic)
+        others = [m for m in ctx.mentions if sent.start_char <= m.start < sent.end_char
+                  and (m.start, m.end) != (topic.start, topic.end)
+                  and (described or m.cls != topic.cls)]
+        votes: dict[str, int] = {}
+        for p in props:
+            if not any(onto.fits(m.cls, p.range) for m in others):
+                continue
+            if onto.fits(topic.cls, p.domain):
+                votes = {}
+                break
+            for cls in p.domain:
+                votes[cls] = votes.get(cls, 0) + 1
+        if votes:
+            retype[(topic.start, topic.end)] = max(sorted(votes), key=votes.__getitem__)
+    if not retype:
+        return ctx.mentions
+    return [replace(m, cls=retype[(m.start, m.end)]) if (m.start, m.end) in retype else m
+            for m in ctx.mentions]
+
+
+def _described(ctx: Context, topic: Mention) -> bool:
+    """Whether the sentence says what the topic is or what was done to it ('X is a song by Y',
+    'X was written by Y'), rather than what it did ('X wrote Y': an agent keeps its class)."""
+    if topic.label == "TOPIC":
+        return True
+    root = ctx.mention_root(topic)
+    return root is not None and (root.dep_ in PASSIVE_SUBJ_DEPS
+                                 or root.dep_ in SUBJ_DEPS and root.head.lemma_ == "be")
 
 
 def sentence_topic(ctx: Context, sent: Span) -> Mention | None:
