@@ -19,6 +19,8 @@ computed from the train split by this script (nothing copied by hand):
   the range it names, where no learned cue found the property;
 - kgo:topicName on the class whose train subjects the NER misses most (titles, taxa); the other
   classes whose subjects it mostly misses become its superclasses;
+- kgo:nameArticle: whether the train names of a class written after a capitalised 'The' keep
+  it ('The X' as a title) or not ('the X River');
 - kgo:phraseCue / kgo:suffixCue: the head noun of 'HEAD of X' names ('President of Chile') and
   the word ending ('-ism') most train objects of a class share;
 - a class of its own for a relation without a range whose train objects are Wikidata items
@@ -63,6 +65,7 @@ SUFFIX_MIN_WORDS = 5  # distinct words with it ('horror' again and again is no p
 FINAL_MIN_NAMES = 3  # different train names a last word must end to become a head cue
 FINAL_MIN_SHARE = 0.05  # of a class's many-word train names, the share it must end ('baby' no)
 TOPIC_MIN_SHARE = 0.3  # of a class's train subjects, the share the NER must miss
+ARTICLE_MIN_SHARE = 0.8  # of a class's train names written after 'The', the share that agree
 SUBJ_DEPS = frozenset({"nsubj", "csubj"})
 OBJ_DEPS = frozenset({"dobj", "obj", "attr", "oprd", "nsubjpass", "csubjpass"})
 NOMINAL_DEPS = frozenset({"compound", "amod", "nmod"})
@@ -318,6 +321,7 @@ class Learned:
     topic: str = ""  # the class whose train subjects the NER misses most
     topic_kinds: tuple[str, ...] = ()  # other classes whose subjects it mostly misses
     head_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> nouns
+    articles: dict[str, bool] = field(default_factory=dict)  # class -> names keep 'The'
     phrase_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> 'X of' heads
     suffix_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> word endings
     kind_of: dict[str, list[str]] = field(default_factory=dict)  # class -> made-up superclasses
@@ -337,6 +341,7 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
     nouns: dict[str, Counter] = defaultdict(Counter)  # noun -> classes of the names it types
     finals: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))  # last word
     subjects: Counter = Counter()  # domain class -> train subjects found in the sentence
+    article: dict[str, Counter] = defaultdict(Counter)  # class -> names after 'The': kept or not
     located = n = 0
     docs = nlp.pipe((ex.sent for ex in train), batch_size=64)
     for ex, doc in zip(train, docs, strict=True):
@@ -355,6 +360,12 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
                         and len(words[-1]) > 2:  # 'X Academy', 'X Records', 'X Observatory'
                     finals[words[-1].lower()][cls].add(name)
             ss, os_ = find_span(doc, t.sub), find_span(doc, t.obj)
+            for label, span, cls in ((t.sub, ss, r.domain), (t.obj, os_, r.range)):
+                if span is not None and cls:
+                    if label.startswith("The ") and doc.text[span.start_char:].startswith("The "):
+                        article[cls][True] += 1
+                    elif doc.text[:span.start_char].endswith("The "):
+                        article[cls][False] += 1
             for span, cls in ((ss, r.domain), (os_, r.range)):
                 if span is not None and cls:  # the entity label that covers the whole span
                     lab = next((e.label_ for e in doc.ents if e.start <= span.start
@@ -430,8 +441,12 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
                 and len(names) / sum(map(len, by_cls.values())) >= CUE_MIN_SHARE \
                 and len(names) / len(named[cls]) >= FINAL_MIN_SHARE:
             cues[cls].append(word)
+    # whether names of a class written after a capitalised 'The' include it ('The X' a title)
+    articles = {cls: max(c, key=c.__getitem__) for cls, c in article.items()
+                if max(c.values()) >= MIN_SUPPORT
+                and max(c.values()) / sum(c.values()) >= ARTICLE_MIN_SHARE}
     return Learned(ner_out, keep("frames"), keep("titles"), keep("structures"), gazetteer,
-                   kinds[0] if kinds else "", tuple(kinds[1:]), dict(cues),
+                   kinds[0] if kinds else "", tuple(kinds[1:]), dict(cues), articles,
                    phrase_heads(onto, train), suffixes(onto, train), dict(members), n, located)
 
 
@@ -468,6 +483,8 @@ def ontology_graph(onto: Onto, learned: Learned):
             g.add((c, KGO.phraseCue, Literal(cue)))
         for cue in learned.suffix_cues.get(q, ()):
             g.add((c, KGO.suffixCue, Literal(cue)))
+        if q in learned.articles:  # 'The X' is a title's name; 'the X River' is 'X River'
+            g.add((c, KGO.nameArticle, Literal(learned.articles[q])))
         for other in learned.kind_of.get(q, ()):  # a person can be a performer
             g.add((c, RDFS.subClassOf, ns[onto.class_name(other)]))
         if q == learned.topic:  # titles of works, taxa, asteroids: names the NER misses

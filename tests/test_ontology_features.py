@@ -194,3 +194,48 @@ def test_topic_name_must_be_a_flag(tmp_path):
     f.write_text(PREFIXES + 'ex:Book a owl:Class ; kgo:topicName "often" .')
     with pytest.raises(OntologyError, match="topicName must be true or false"):
         load_ontology([f], core=False)
+
+
+ARTICLES = PREFIXES + """
+ex:Stream a owl:Class ; kgo:headCue "river" ; kgo:topicName true ; kgo:nameArticle false .
+ex:Movie a owl:Class ; kgo:headCue "film" ; kgo:nerLabel "WORK_OF_ART" ; kgo:topicName true ;
+    kgo:nameArticle true .
+ex:Sequel a owl:Class ; rdfs:subClassOf ex:Movie .
+ex:Person a owl:Class ; kgo:nerLabel "PERSON" .
+ex:Place a owl:Class ; kgo:nerLabel "GPE", "LOC" .
+"""
+
+
+@pytest.fixture(scope="module")
+def art_ontology(tmp_path_factory):
+    f = tmp_path_factory.mktemp("onto") / "art.ttl"
+    f.write_text(ARTICLES)
+    return load_ontology([f], core=False)
+
+
+def test_name_article_loads_and_is_inherited(art_ontology):
+    assert art_ontology.name_articles == {"Stream": False, "Movie": True, "Sequel": True}
+    assert art_ontology.classes["Person"].name_article is None
+
+
+def test_name_article_false_drops_a_leading_the(art_ontology):
+    nlp = make_nlp("en_core_web_sm", art_ontology)
+    text = "The Amber Fork is a river in Ostland."
+    mentions = entity_mentions(nlp(text), "t.txt", art_ontology)
+    assert [(m.text, m.cls, text[m.start:m.end]) for m in mentions if m.cls == "Stream"] == [
+        ("Amber Fork", "Stream", "Amber Fork")]
+
+
+def test_name_article_true_takes_the_capitalised_the_before_a_name(art_ontology):
+    from kg.extract.entities import _name_articles
+
+    text = "Filmed in Oslo, The Hour After Midnight and the Quiet Hour are sequels."
+    def at(name, cls):
+        i = text.index(name)
+        return Mention(doc_id="t", text=name, start=i, end=i + len(name), cls=cls, label="X")
+
+    out = _name_articles(text, [at("Oslo", "Place"), at("Hour After Midnight", "Sequel"),
+                                at("Quiet Hour", "Sequel")], art_ontology)
+    assert [(m.text, text[m.start:m.end]) for m in out] == [
+        ("Oslo", "Oslo"), ("The Hour After Midnight", "The Hour After Midnight"),
+        ("Quiet Hour", "Quiet Hour")]  # a lower-case 'the' is no part of a title

@@ -100,8 +100,29 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
         if m.start >= last_end:
             out.append(m)
             last_end = m.end
-    return _acronyms_defined(text, _places_before_places(text, _people_by_dates(text, out, ontology),
-                                                         ontology))
+    out = _acronyms_defined(text, _places_before_places(text, _people_by_dates(text, out, ontology),
+                                                        ontology))
+    return _name_articles(text, out, ontology) if ontology.name_articles else out
+
+
+def _name_articles(text: str, mentions: list[Mention], ontology: Ontology) -> list[Mention]:
+    """kgo:nameArticle: a name of a class marked true takes the capitalised 'The' written right
+    before it ('The Quiet Hours', a title); one of a class marked false drops a leading 'The'
+    ('The Amber River' is 'Amber River')."""
+    out: list[Mention] = []
+    last_end = -1
+    for m in mentions:
+        keep = ontology.name_articles.get(m.cls)
+        has = m.text[:4] in ("The ", "the ") and len(m.text) > 4
+        if keep is True and not has and m.start >= 4 and text[m.start - 4:m.start] == "The " \
+                and m.start - 4 >= last_end and (m.start == 4 or not text[m.start - 5].isalnum()):
+            m = replace(m, text="The " + m.text, start=m.start - 4)
+        elif keep is False and has and text[m.start:m.start + 4] == m.text[:4]:
+            m = replace(m, text=m.text[4:].lstrip(), start=m.start + 4 + len(m.text[4:]) - len(
+                m.text[4:].lstrip()))
+        out.append(m)
+        last_end = m.end
+    return out
 
 
 _MATCHERS: dict[tuple[int, int], PhraseMatcher] = {}
