@@ -201,6 +201,7 @@ ex:Stream a owl:Class ; kgo:headCue "river" ; kgo:topicName true ; kgo:nameArtic
 ex:Movie a owl:Class ; kgo:headCue "film" ; kgo:nerLabel "WORK_OF_ART" ; kgo:topicName true ;
     kgo:nameArticle true .
 ex:Sequel a owl:Class ; rdfs:subClassOf ex:Movie .
+ex:Crew a owl:Class ; kgo:headCue "team" ; kgo:topicName true ; kgo:nameArticle false .
 ex:Person a owl:Class ; kgo:nerLabel "PERSON" .
 ex:Place a owl:Class ; kgo:nerLabel "GPE", "LOC" .
 """
@@ -214,7 +215,8 @@ def art_ontology(tmp_path_factory):
 
 
 def test_name_article_loads_and_is_inherited(art_ontology):
-    assert art_ontology.name_articles == {"Stream": False, "Movie": True, "Sequel": True}
+    assert art_ontology.name_articles == {"Stream": False, "Movie": True, "Sequel": True,
+                                          "Crew": False}
     assert art_ontology.classes["Person"].name_article is None
 
 
@@ -239,3 +241,15 @@ def test_name_article_true_takes_the_capitalised_the_before_a_name(art_ontology)
     assert [(m.text, text[m.start:m.end]) for m in out] == [
         ("Oslo", "Oslo"), ("The Hour After Midnight", "The Hour After Midnight"),
         ("Quiet Hour", "Quiet Hour")]  # a lower-case 'the' is no part of a title
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("The Ostland women's national rowing team represents Ostland in rowing.",
+     "Ostland women's national rowing team"),
+    ("The national team of Ostland won the cup.", None),  # no name after the article
+    ("The team won the Ostland cup.", None),
+])
+def test_topic_name_may_end_in_a_topic_class_cue(art_ontology, text, name):
+    nlp = make_nlp("en_core_web_sm", art_ontology)
+    mentions = entity_mentions(nlp(text), "t.txt", art_ontology)
+    assert [m.text for m in mentions if m.cls == "Crew"] == ([name] if name else [])
