@@ -202,6 +202,8 @@ ex:Movie a owl:Class ; kgo:headCue "film" ; kgo:nerLabel "WORK_OF_ART" ; kgo:top
     kgo:nameArticle true .
 ex:Sequel a owl:Class ; rdfs:subClassOf ex:Movie .
 ex:Crew a owl:Class ; kgo:headCue "team" ; kgo:topicName true ; kgo:nameArticle false .
+ex:director a owl:ObjectProperty ; rdfs:domain ex:Movie ; rdfs:range ex:Person ;
+    kgo:structure "topic" .
 ex:Person a owl:Class ; kgo:nerLabel "PERSON" .
 ex:Place a owl:Class ; kgo:nerLabel "GPE", "LOC" .
 """
@@ -253,3 +255,26 @@ def test_topic_name_may_end_in_a_topic_class_cue(art_ontology, text, name):
     nlp = make_nlp("en_core_web_sm", art_ontology)
     mentions = entity_mentions(nlp(text), "t.txt", art_ontology)
     assert [m.text for m in mentions if m.cls == "Crew"] == ([name] if name else [])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # the subject is no name: the name written as a possessor is what the sentence is about
+    ("The score of The Glass Orchard's second act was written by Lena Varga.",
+     {("The Glass Orchard", "director", "Lena Varga")}),
+    ("Its director, Lena Varga, called The Glass Orchard's ending a surprise.",
+     {("The Glass Orchard", "director", "Lena Varga")}),
+    # a named subject stays the topic
+    ("Lena Varga praised The Glass Orchard's score.", set()),
+])
+def test_topic_is_a_possessor_when_the_subject_is_no_name(art_ontology, text, expected):
+    nlp = make_nlp("en_core_web_sm", art_ontology)
+    mentions, cands = run(nlp(text), "t.txt", art_ontology)
+    res = DocResult(Document(id="t.txt", text=text, source="t.txt", format="text"),
+                    tuple(mentions), tuple(cands))
+    resolution = resolve(mentions, art_ontology)
+    res, _ = accept(res, resolution, art_ontology)
+
+    def label(m):
+        return resolution.entities[resolution.iri(m)].label
+
+    assert {(label(c.subject), c.predicate, label(c.object)) for c in res.triples} == expected

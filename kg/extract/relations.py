@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from itertools import product
@@ -30,6 +31,7 @@ ANAPHOR_EXCLUDED = frozenset({"Person", "Country", "City", "Region", "Place", "A
 # where a title noun meets the person it names
 TITLE_TARGET_PREPS = frozenset({"of", "for", "at"})
 NOMINAL_DEPS = frozenset({"compound", "amod", "poss", "nmod"})
+POSSESSIVE_AFTER = re.compile(r" ?['’]s?\b")  # "X's", "X 's", "Xs'" right after a name
 ANAPHOR_SENTENCES = 2  # how far back 'the satellite' looks for a satellite of another name
 TITLE_CLIMB = 4  # dependency steps from a misplaced apposition up to its title noun
 
@@ -666,14 +668,22 @@ def _described(ctx: Context, topic: Mention) -> bool:
 
 
 def sentence_topic(ctx: Context, sent: Span) -> Mention | None:
-    """The entity a sentence is about: the subject of its main verb ('X is a film directed by
-    Y', 'X was discovered by Y'), else a name that opens the sentence."""
-    root = sent.root
-    for c in root.children:
+    """The entity a sentence is about: the subject of its main verb when a name stands there
+    ('X is a film directed by Y', 'X was discovered by Y'), else a name written as a possessor
+    ("the short won X's fourth award": texts about one thing name it so where they could say
+    'its'), else what the subject stands for ('the film': the one film named), else a name
+    that opens the sentence."""
+    poss = next((m for m in ctx.mentions if sent.start_char <= m.start < sent.end_char
+                 and m.label not in VALUE_LABELS and POSSESSIVE_AFTER.match(ctx.text, m.end)),
+                None)
+    for c in sent.root.children:
         if c.dep_ in SUBJ_DEPS | PASSIVE_SUBJ_DEPS:
             args = ctx.args(c)
             if args:
-                return args[0][0]
+                named = c.i in ctx.by_token and args[0][2] == "name"
+                return args[0][0] if named or poss is None else poss
+    if poss is not None:
+        return poss
     first = next((t for t in sent if not t.is_punct and not t.is_space), None)
     if first is not None:
         m = ctx.by_token.get(first.i)
