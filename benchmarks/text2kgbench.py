@@ -19,10 +19,15 @@ computed from the train split by this script (nothing copied by hand):
   the range it names, where no learned cue found the property;
 - kgo:topicName on the class whose train subjects the NER misses most (titles, taxa); the other
   classes whose subjects it mostly misses become its superclasses;
+- kgo:nameArticle: whether the train names of a class written after a capitalised 'The' keep
+  it ('The X' as a title) or not ('the X River');
 - kgo:phraseCue / kgo:suffixCue: the head noun of 'HEAD of X' names ('President of Chile') and
   the word ending ('-ism') most train objects of a class share;
 - a class of its own for a relation without a range whose train objects are Wikidata items
-  (a performer, an instrument); one whose objects are dates or numbers takes values;
+  (a performer, an instrument); one whose objects are dates or numbers takes the kinds of
+  values (one class per spaCy label: dates, cardinals, quantities, money) its train objects are;
+- kgo:structure "name" on a relation whose train objects are often written inside the
+  subject's name ('the 2031 Rowing World Cup' is of the sport rowing);
 - gazetteer entries: the train subjects and objects with their Wikidata labels, so the entity
   ruler finds the recurring ones (genres, parties, positions) that the NER does not.
 kg then runs on the validation sentences (one document each) and is scored as the benchmark's
@@ -63,9 +68,11 @@ SUFFIX_MIN_WORDS = 5  # distinct words with it ('horror' again and again is no p
 FINAL_MIN_NAMES = 3  # different train names a last word must end to become a head cue
 FINAL_MIN_SHARE = 0.05  # of a class's many-word train names, the share it must end ('baby' no)
 TOPIC_MIN_SHARE = 0.3  # of a class's train subjects, the share the NER must miss
+ARTICLE_MIN_SHARE = 0.8  # of a class's train names written after 'The', the share that agree
 SUBJ_DEPS = frozenset({"nsubj", "csubj"})
 OBJ_DEPS = frozenset({"dobj", "obj", "attr", "oprd", "nsubjpass", "csubjpass"})
 NOMINAL_DEPS = frozenset({"compound", "amod", "nmod"})
+VALUE_LABELS = ("DATE", "CARDINAL", "QUANTITY", "MONEY")  # spaCy labels of literal values
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 
@@ -78,8 +85,10 @@ class Relation:
 
     @property
     def name(self) -> str:
-        """The benchmark's form: spaces to underscores."""
-        return self.label.strip().replace(" ", "_")
+        """The benchmark's form: spaces to underscores, a trailing space of the label included
+        ('military casualty classification ' is 'military_casualty_classification_': its
+        run_eval compares relation names so, to the gold's and the ontology's)."""
+        return self.label.replace(" ", "_")
 
     @property
     def local(self) -> str:
@@ -318,6 +327,8 @@ class Learned:
     topic: str = ""  # the class whose train subjects the NER misses most
     topic_kinds: tuple[str, ...] = ()  # other classes whose subjects it mostly misses
     head_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> nouns
+    articles: dict[str, bool] = field(default_factory=dict)  # class -> names keep 'The'
+    value_labels: dict[str, list[str]] = field(default_factory=dict)  # literal relation -> labels
     phrase_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> 'X of' heads
     suffix_cues: dict[str, list[str]] = field(default_factory=dict)  # class -> word endings
     kind_of: dict[str, list[str]] = field(default_factory=dict)  # class -> made-up superclasses
@@ -337,6 +348,8 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
     nouns: dict[str, Counter] = defaultdict(Counter)  # noun -> classes of the names it types
     finals: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))  # last word
     subjects: Counter = Counter()  # domain class -> train subjects found in the sentence
+    article: dict[str, Counter] = defaultdict(Counter)  # class -> names after 'The': kept or not
+    values: dict[str, Counter] = defaultdict(Counter)  # literal relation -> its objects' labels
     located = n = 0
     docs = nlp.pipe((ex.sent for ex in train), batch_size=64)
     for ex, doc in zip(train, docs, strict=True):
@@ -355,6 +368,15 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
                         and len(words[-1]) > 2:  # 'X Academy', 'X Records', 'X Observatory'
                     finals[words[-1].lower()][cls].add(name)
             ss, os_ = find_span(doc, t.sub), find_span(doc, t.obj)
+            for label, span, cls in ((t.sub, ss, r.domain), (t.obj, os_, r.range)):
+                if span is not None and cls:
+                    if label.startswith("The ") and doc.text[span.start_char:].startswith("The "):
+                        article[cls][True] += 1
+                    elif doc.text[:span.start_char].endswith("The "):
+                        article[cls][False] += 1
+            if os_ is not None and not r.range:  # a date, a number, an amount
+                values[r.label][next((e.label_ for e in doc.ents if e.start <= os_.start
+                                      and e.end >= os_.end), "")] += 1
             for span, cls in ((ss, r.domain), (os_, r.range)):
                 if span is not None and cls:  # the entity label that covers the whole span
                     lab = next((e.label_ for e in doc.ents if e.start <= span.start
@@ -365,6 +387,8 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
                     if span is ss:
                         subjects[cls] += 1
                         unnamed[cls] += not lab
+            if ss is not None and t.obj.casefold() in t.sub.casefold() != t.obj.casefold():
+                per_rel["structures"][(r.label, "name")] += 1  # 'the 2031 Rowing World Cup'
             if ss is None or os_ is None or ss.root.i == os_.root.i:
                 continue
             located += 1
@@ -430,15 +454,25 @@ def learn(onto: Onto, train: Sequence[Example], nlp) -> Learned:
                 and len(names) / sum(map(len, by_cls.values())) >= CUE_MIN_SHARE \
                 and len(names) / len(named[cls]) >= FINAL_MIN_SHARE:
             cues[cls].append(word)
+    # whether names of a class written after a capitalised 'The' include it ('The X' a title)
+    articles = {cls: max(c, key=c.__getitem__) for cls, c in article.items()
+                if max(c.values()) >= MIN_SUPPORT
+                and max(c.values()) / sum(c.values()) >= ARTICLE_MIN_SHARE}
+    # the value labels that cover a literal relation's train objects (dates, not numbers)
+    value_labels = {rel: sorted(lab for lab, k in c.items() if lab in VALUE_LABELS
+                                and k >= MIN_SUPPORT and k / sum(c.values()) >= NER_MIN_SHARE)
+                    for rel, c in values.items()}
     return Learned(ner_out, keep("frames"), keep("titles"), keep("structures"), gazetteer,
-                   kinds[0] if kinds else "", tuple(kinds[1:]), dict(cues),
+                   kinds[0] if kinds else "", tuple(kinds[1:]), dict(cues), articles,
+                   {rel: labs for rel, labs in value_labels.items() if labs},
                    phrase_heads(onto, train), suffixes(onto, train), dict(members), n, located)
 
 
 # ------------------------------------------------------------------ the kg ontology file
 def ontology_graph(onto: Onto, learned: Learned):
     """The kg ontology (an rdflib Graph) for one benchmark ontology and what was learned."""
-    from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
+    from rdflib import OWL, RDF, RDFS, SKOS, BNode, Graph, Literal, Namespace, URIRef
+    from rdflib.collection import Collection
 
     from kg.ontology import KGO
 
@@ -468,6 +502,8 @@ def ontology_graph(onto: Onto, learned: Learned):
             g.add((c, KGO.phraseCue, Literal(cue)))
         for cue in learned.suffix_cues.get(q, ()):
             g.add((c, KGO.suffixCue, Literal(cue)))
+        if q in learned.articles:  # 'The X' is a title's name; 'the X River' is 'X River'
+            g.add((c, KGO.nameArticle, Literal(learned.articles[q])))
         for other in learned.kind_of.get(q, ()):  # a person can be a performer
             g.add((c, RDFS.subClassOf, ns[onto.class_name(other)]))
         if q == learned.topic:  # titles of works, taxa, asteroids: names the NER misses
@@ -482,8 +518,16 @@ def ontology_graph(onto: Onto, learned: Learned):
             g.add((p, RDFS.domain, ns[onto.class_name(r.domain)]))
         if r.range:
             g.add((p, RDFS.range, ns[onto.class_name(r.range)]))
-        else:  # a literal (a date, a number): any value the NER finds
-            g.add((p, RDFS.range, ns["Value"]))
+        else:  # a literal: the values of the kinds its train objects are (dates, amounts)
+            kinds = learned.value_labels.get(r.label, VALUE_LABELS)
+            if len(kinds) == 1:
+                g.add((p, RDFS.range, ns[kinds[0].title() + "Value"]))
+            else:
+                union = BNode()
+                g.add((union, RDF.type, OWL.Class))
+                g.add((union, OWL.unionOf, Collection(g, BNode(), [
+                    ns[k.title() + "Value"] for k in kinds]).uri))
+                g.add((p, RDFS.range, union))
         for f in learned.frames.get(r.label, ()):
             g.add((p, KGO.frame, Literal(f)))
         for t in learned.titles.get(r.label, ()):
@@ -492,9 +536,9 @@ def ontology_graph(onto: Onto, learned: Learned):
         for s in learned.structures.get(r.label, ()):
             g.add((p, KGO.structure, Literal(s)))
     if any(not r.range for r in onto.relations):
-        v = ns["Value"]
-        g.add((v, RDF.type, OWL.Class))
-        for lab in ("DATE", "CARDINAL", "QUANTITY", "MONEY"):
+        for lab in VALUE_LABELS:  # one class per kind of value
+            v = ns[lab.title() + "Value"]
+            g.add((v, RDF.type, OWL.Class))
             g.add((v, KGO.nerLabel, Literal(lab)))
     for i, (label, (qid, cls)) in enumerate(sorted(learned.gazetteer.items())):
         if len(label) < 3 or not re.search(r"[A-Za-z]", label):

@@ -77,6 +77,7 @@ class ClassInfo:
     topic_name: bool = False  # a sentence's unrecognised capitalised subject names one
     phrase_cues: tuple[str, ...] = ()  # 'president': 'the President of X' names one
     suffix_cues: tuple[str, ...] = ()  # 'ism': a noun ending so ('federalism') names one
+    name_article: bool | None = None  # whether a 'The' before a name is part of it (None: as read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +219,19 @@ class Ontology:
     def topic_classes(self) -> tuple[str, ...]:
         """Classes marked kgo:topicName, in name order."""
         return tuple(sorted(c.name for c in self.classes.values() if c.topic_name))
+
+    @cached_property
+    def name_articles(self) -> dict[str, bool]:
+        """Class -> whether a 'The' right before its names is part of them (kgo:nameArticle),
+        for the classes that say so or whose nearest declaring superclass does."""
+        out: dict[str, bool] = {}
+        for name in self.classes:
+            for c in sorted(self.ancestors(name), key=lambda a: -len(self.ancestors(a))):
+                flag = self.classes[c].name_article if c in self.classes else None
+                if flag is not None:
+                    out[name] = flag
+                    break
+        return out
 
     @cached_property
     def max_cue_words(self) -> int:
@@ -362,6 +376,8 @@ def _from_graph(g: Graph, files: tuple[str, ...],
             topic_name=_flag(g, c, KGO.topicName, f"{file_of(c)}: class {name}"),
             phrase_cues=tuple(sorted({x.lower() for x in _strings(g, c, KGO.phraseCue)})),
             suffix_cues=tuple(sorted({x.lower().lstrip("-") for x in _strings(g, c, KGO.suffixCue)})),
+            name_article=(_flag(g, c, KGO.nameArticle, f"{file_of(c)}: class {name}")
+                          if (c, KGO.nameArticle, None) in g else None),
         )
     # parents that are not declared classes (rdf:Statement for kgo:Evidence) are fine
     properties: dict[str, PropertyInfo] = {}

@@ -85,6 +85,8 @@ class CheckReport:
                 bits.append("suffix cues " + ", ".join(c.suffix_cues))
             if c.topic_name:
                 bits.append("topic names")
+            if c.name_article is not None:
+                bits.append("names " + ("take" if c.name_article else "drop") + " a 'The' before them")
             entries = sum(1 for e in o.gazetteer if e.cls == c.name)
             if entries:
                 bits.append(f"gazetteer entries {entries}")
@@ -131,7 +133,8 @@ class CheckReport:
             "classes": {n: {"parents": list(c.parents), "ner_labels": list(c.ner_labels),
                             "head_cues": list(c.head_cues), "agent_cues": list(c.agent_cues),
                             "phrase_cues": list(c.phrase_cues),
-                            "suffix_cues": list(c.suffix_cues), "topic_name": c.topic_name}
+                            "suffix_cues": list(c.suffix_cues), "topic_name": c.topic_name,
+                            "name_article": c.name_article}
                         for n, c in sorted(self.ontology.classes.items()) if n in self.defined},
             "properties": {n: {"domain": sorted(p.domain), "range": sorted(p.range),
                                "symmetric": p.symmetric,

@@ -130,7 +130,8 @@ def test_topic_phrase_and_suffix_cues_are_listed_and_make_classes_findable(tmp_p
     body = CLEAN + """
 ex:Office a owl:Class ; kgo:phraseCue "mayor" .
 ex:Creed a owl:Class ; kgo:suffixCue "ism" .
-ex:Book a owl:Class ; kgo:topicName true .
+ex:Book a owl:Class ; kgo:topicName true ; kgo:nameArticle true .
+ex:Lake a owl:Class ; kgo:headCue "lake" ; kgo:nameArticle false .
 ex:holds a owl:ObjectProperty ; rdfs:domain ex:Human ; rdfs:range ex:Office ;
     kgo:structure "topic" .
 ex:believes a owl:ObjectProperty ; rdfs:domain ex:Human ; rdfs:range ex:Creed ;
@@ -143,5 +144,7 @@ ex:wrote a owl:ObjectProperty ; rdfs:domain ex:Human ; rdfs:range ex:Book ;
     text = "\n".join(report.lines())
     assert "Office: phrase cues mayor" in text
     assert "Creed: suffix cues ism" in text
-    assert "Book: topic names" in text
+    assert "Book: topic names; names take a 'The' before them" in text
+    assert "Lake: head cues lake; names drop a 'The' before them" in text
+    assert report.to_dict()["classes"]["Lake"]["name_article"] is False
     assert "holds: domain Human; range Office; structures topic" in text

@@ -119,6 +119,17 @@ def test_topic_only_where_no_specific_rule_found_the_property(lit):
     assert ("Quiet Rivers Under Glass", "author", "Marta Holm") in triples
 
 
+def test_topic_typed_only_by_the_ner_takes_the_domain_its_sentence_needs(lit):
+    # the NER calls the title a person (a Writer here); only a Book can have an author
+    mentions, triples = lit("Peter Brandt Abroad was translated into Danish by Marta Holm.")
+    assert ("Peter Brandt Abroad", "Book") in mentions
+    assert ("Peter Brandt Abroad", "translator", "Marta Holm") in triples
+    # a topic whose class fits a property the sentence has an object for keeps its class
+    mentions, triples = lit("Lena Varga was the Governor of Nevada and a friend of Marta Holm.")
+    assert ("Lena Varga", "Writer") in mentions
+    assert ("Lena Varga", "holds", "Governor of Nevada") in triples
+
+
 def test_phrase_cue_names_an_office(lit):
     mentions, triples = lit("Lena Varga was the fourth Governor of Nevada from 2010 to 2014.")
     assert ("Governor of Nevada", "Office") in mentions
@@ -183,3 +194,87 @@ def test_topic_name_must_be_a_flag(tmp_path):
     f.write_text(PREFIXES + 'ex:Book a owl:Class ; kgo:topicName "often" .')
     with pytest.raises(OntologyError, match="topicName must be true or false"):
         load_ontology([f], core=False)
+
+
+ARTICLES = PREFIXES + """
+ex:Stream a owl:Class ; kgo:headCue "river" ; kgo:topicName true ; kgo:nameArticle false .
+ex:Movie a owl:Class ; kgo:headCue "film" ; kgo:nerLabel "WORK_OF_ART" ; kgo:topicName true ;
+    kgo:nameArticle true .
+ex:Sequel a owl:Class ; rdfs:subClassOf ex:Movie .
+ex:Crew a owl:Class ; kgo:headCue "team" ; kgo:topicName true ; kgo:nameArticle false .
+ex:director a owl:ObjectProperty ; rdfs:domain ex:Movie ; rdfs:range ex:Person ;
+    kgo:structure "topic" .
+ex:Person a owl:Class ; kgo:nerLabel "PERSON" .
+ex:Place a owl:Class ; kgo:nerLabel "GPE", "LOC" .
+"""
+
+
+@pytest.fixture(scope="module")
+def art_ontology(tmp_path_factory):
+    f = tmp_path_factory.mktemp("onto") / "art.ttl"
+    f.write_text(ARTICLES)
+    return load_ontology([f], core=False)
+
+
+def test_name_article_loads_and_is_inherited(art_ontology):
+    assert art_ontology.name_articles == {"Stream": False, "Movie": True, "Sequel": True,
+                                          "Crew": False}
+    assert art_ontology.classes["Person"].name_article is None
+
+
+def test_name_article_false_drops_a_leading_the(art_ontology):
+    nlp = make_nlp("en_core_web_sm", art_ontology)
+    text = "The Amber Fork is a river in Ostland."
+    mentions = entity_mentions(nlp(text), "t.txt", art_ontology)
+    assert [(m.text, m.cls, text[m.start:m.end]) for m in mentions if m.cls == "Stream"] == [
+        ("Amber Fork", "Stream", "Amber Fork")]
+
+
+def test_name_article_true_takes_the_capitalised_the_before_a_name(art_ontology):
+    from kg.extract.entities import _name_articles
+
+    text = "Filmed in Oslo, The Hour After Midnight and the Quiet Hour are sequels."
+    def at(name, cls):
+        i = text.index(name)
+        return Mention(doc_id="t", text=name, start=i, end=i + len(name), cls=cls, label="X")
+
+    out = _name_articles(text, [at("Oslo", "Place"), at("Hour After Midnight", "Sequel"),
+                                at("Quiet Hour", "Sequel")], art_ontology)
+    assert [(m.text, text[m.start:m.end]) for m in out] == [
+        ("Oslo", "Oslo"), ("The Hour After Midnight", "The Hour After Midnight"),
+        ("Quiet Hour", "Quiet Hour")]  # a lower-case 'the' is no part of a title
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("The Ostland women's national rowing team represents Ostland in rowing.",
+     "Ostland women's national rowing team"),
+    ("The national team of Ostland won the cup.", None),  # no name after the article
+    ("The team won the Ostland cup.", None),
+])
+def test_topic_name_may_end_in_a_topic_class_cue(art_ontology, text, name):
+    nlp = make_nlp("en_core_web_sm", art_ontology)
+    mentions = entity_mentions(nlp(text), "t.txt", art_ontology)
+    assert [m.text for m in mentions if m.cls == "Crew"] == ([name] if name else [])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # the subject is no name: the name written as a possessor is what the sentence is about
+    ("The score of The Glass Orchard's second act was written by Lena Varga.",
+     {("The Glass Orchard", "director", "Lena Varga")}),
+    ("Its director, Lena Varga, called The Glass Orchard's ending a surprise.",
+     {("The Glass Orchard", "director", "Lena Varga")}),
+    # a named subject stays the topic
+    ("Lena Varga praised The Glass Orchard's score.", set()),
+])
+def test_topic_is_a_possessor_when_the_subject_is_no_name(art_ontology, text, expected):
+    nlp = make_nlp("en_core_web_sm", art_ontology)
+    mentions, cands = run(nlp(text), "t.txt", art_ontology)
+    res = DocResult(Document(id="t.txt", text=text, source="t.txt", format="text"),
+                    tuple(mentions), tuple(cands))
+    resolution = resolve(mentions, art_ontology)
+    res, _ = accept(res, resolution, art_ontology)
+
+    def label(m):
+        return resolution.entities[resolution.iri(m)].label
+
+    assert {(label(c.subject), c.predicate, label(c.object)) for c in res.triples} == expected

@@ -100,8 +100,29 @@ def entity_mentions(doc: Doc, doc_id: str, ontology: Ontology) -> list[Mention]:
         if m.start >= last_end:
             out.append(m)
             last_end = m.end
-    return _acronyms_defined(text, _places_before_places(text, _people_by_dates(text, out, ontology),
-                                                         ontology))
+    out = _acronyms_defined(text, _places_before_places(text, _people_by_dates(text, out, ontology),
+                                                        ontology))
+    return _name_articles(text, out, ontology) if ontology.name_articles else out
+
+
+def _name_articles(text: str, mentions: list[Mention], ontology: Ontology) -> list[Mention]:
+    """kgo:nameArticle: a name of a class marked true takes the capitalised 'The' written right
+    before it ('The Quiet Hours', a title); one of a class marked false drops a leading 'The'
+    ('The Amber River' is 'Amber River')."""
+    out: list[Mention] = []
+    last_end = -1
+    for m in mentions:
+        keep = ontology.name_articles.get(m.cls)
+        has = m.text[:4] in ("The ", "the ") and len(m.text) > 4
+        if keep is True and not has and m.start >= 4 and text[m.start - 4:m.start] == "The " \
+                and m.start - 4 >= last_end and (m.start == 4 or not text[m.start - 5].isalnum()):
+            m = replace(m, text="The " + m.text, start=m.start - 4)
+        elif keep is False and has and text[m.start:m.start + 4] == m.text[:4]:
+            m = replace(m, text=m.text[4:].lstrip(), start=m.start + 4 + len(m.text[4:]) - len(
+                m.text[4:].lstrip()))
+        out.append(m)
+        last_end = m.end
+    return out
 
 
 _MATCHERS: dict[tuple[int, int], PhraseMatcher] = {}
@@ -777,13 +798,26 @@ def _subject_phrase(sent: Span, ontology: Ontology) -> Span | None:
         start, first = start + 1, doc[start + 1]  # 'The 2006 World Cup' is '2006 World Cup'
     if not (first.text[:1].isupper() or first.like_num) or first.pos_ == "PRON":
         return None
-    # a dated name may end in a common noun: '1956 New Zealand rugby league season'
+    # a dated name may end in a common noun: '1956 New Zealand rugby league season'; a named
+    # one in the cue noun of a topic class: 'The Ostland women's national rowing team'
     if not (last.text[:1].isupper() or last.like_num or last.text in "!?"
-            or _is_year(first) and last.pos_ == "NOUN"):
+            or _is_year(first) and last.pos_ == "NOUN"
+            or _topic_cue_end(doc[start:end], ontology)):
         return None
     if any(t.text in TOPIC_STOPS for t in doc[start:end]) and end - start > 6:
         return None
     return doc[start:end]
+
+
+def _topic_cue_end(span: Span, ontology: Ontology) -> bool:
+    """'The Ostland women's national rowing team': a capitalised name after the article, then
+    lower-case words, the last one a head cue of a topic-name class."""
+    words = [t for t in span if not t.is_punct]
+    if len(words) < 3 or words[0].lower_ != "the" or not words[1].text[:1].isupper():
+        return False
+    k = next(i for i, t in enumerate(words) if i > 0 and not t.text[:1].isupper())
+    return ontology.head_cues.get(words[-1].lemma_.lower()) in ontology.topic_classes and all(
+        t.is_lower or t.text in ("'s", "’s") for t in words[k:])
 
 
 def _quoted_opening(sent: Span) -> Span | None:

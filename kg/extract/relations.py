@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from itertools import product
@@ -35,6 +36,7 @@ NOMINAL_DEPS = frozenset({"compound", "amod", "poss", "nmod"})
 # nouns that stand for what their 'of' names ('a fleet of X satellites', 'a pair of Y rockets')
 PARTITIVE_NOUNS = frozenset({"fleet", "pair", "series", "batch", "set", "trio", "couple", "number",
                              "handful", "dozen", "dozens", "squadron", "flotilla", "family"})
+POSSESSIVE_AFTER = re.compile(r" ?['’]s\b|(?<=s)['’](?=\s)")  # "X's", "X 's", "Xs'" after a name
 ANAPHOR_SENTENCES = 2  # how far back 'the satellite' looks for a satellite of another name
 TITLE_CLIMB = 4  # dependency steps from a misplaced apposition up to its title noun
 
@@ -323,6 +325,11 @@ def relation_candidates(doc: Doc, doc_id: str, mentions: list[Mention],
     """Mentions (retyped by the verbs they are subjects of) and all candidate triples."""
     mentions = _retype_by_agent_cue(doc, doc_id, mentions, ontology)
     ctx = Context(doc, doc_id, mentions, ontology)
+    if ontology.structures.get("topic"):
+        retyped = _retype_topics(ctx)
+        if retyped is not mentions:
+            mentions = retyped
+            ctx = Context(doc, doc_id, mentions, ontology)
     cands: list[Candidate] = []
     cued = _cue_tokens(doc, ontology)
     for sent in doc.sents:
@@ -778,21 +785,101 @@ def _topic_candidates(ctx: Context, sent: Span, found: list[Candidate]) -> Itera
                 yield Candidate(topic, prop, m, _evidence(ctx, sent, "structure:topic", CONF_TOPIC))
 
 
+def _loosely_typed(m: Mention, onto: Ontology) -> bool:
+    """Whether only a default typed the mention: its NER label's class, or the first topic-name
+    class (no gazetteer entry, no cue noun)."""
+    if m.key:
+        return False
+    if m.label == "TOPIC":
+        return bool(onto.topic_classes) and m.cls == onto.topic_classes[0]
+    return m.cls == onto.ner_map.get(m.label)
+
+
+def _retype_topics(ctx: Context) -> list[Mention]:
+    """With kgo:structure "topic": a sentence's topic that only a default typed, whose class fits
+    the domain of none of the topic properties whose range the sentence's other entities fit,
+    takes the domain class most of those properties share (the NER calls many a title a person:
+    in 'X is a song by Y' the topic is a song). Of what an agent acts on ('X wrote Y') only
+    entities of another class than its own count. ``ctx.mentions`` itself when nothing changes."""
+    onto = ctx.onto
+    props = [onto.properties[p] for p in onto.structures.get("topic", ())]
+    retype: dict[tuple[int, int], str] = {}
+    for sent in ctx.doc.sents:
+        topic = sentence_topic(ctx, sent)
+        if topic is None or not _loosely_typed(topic, onto):
+            continue
+        # what an agent acts on tells its class only when it is of another class
+        # ('X wrote Y' with both called persons says nothing of which is the book)
+        acted_on = set() if _described(ctx, topic) else _acted_on(ctx, topic)
+        others = [m for m in ctx.mentions if sent.start_char <= m.start < sent.end_char
+                  and (m.start, m.end) != (topic.start, topic.end)
+                  and (m.cls != topic.cls or (m.start, m.end) not in acted_on)]
+        votes: dict[str, int] = {}
+        for p in props:
+            if not any(onto.fits(m.cls, p.range) for m in others):
+                continue
+            if onto.fits(topic.cls, p.domain):
+                votes = {}
+                break
+            for cls in p.domain:
+                votes[cls] = votes.get(cls, 0) + 1
+        if votes:
+            retype[(topic.start, topic.end)] = max(sorted(votes), key=votes.__getitem__)
+    if not retype:
+        return ctx.mentions
+    return [replace(m, cls=retype[(m.start, m.end)]) if (m.start, m.end) in retype else m
+            for m in ctx.mentions]
+
+
+def _acted_on(ctx: Context, topic: Mention) -> set[tuple[int, int]]:
+    """The spans of the entities that are direct objects of the verb the topic is subject of."""
+    root = ctx.mention_root(topic)
+    if root is None or root.dep_ not in SUBJ_DEPS:
+        return set()
+    out = set()
+    for c in root.head.children:
+        if c.dep_ in ("dobj", "obj"):
+            for m, _, _ in ctx.args(c):
+                out.add((m.start, m.end))
+    return out
+
+
+def _described(ctx: Context, topic: Mention) -> bool:
+    """Whether the sentence says what the topic is or what was done to it ('X is a song by Y',
+    'X was written by Y'), rather than what it did ('X wrote Y': an agent keeps its class)."""
+    if topic.label == "TOPIC":
+        return True
+    root = ctx.mention_root(topic)
+    return root is not None and (root.dep_ in PASSIVE_SUBJ_DEPS
+                                 or root.dep_ in SUBJ_DEPS and root.head.lemma_ == "be")
+
+
 def sentence_topic(ctx: Context, sent: Span) -> Mention | None:
-    """The entity a sentence is about: the subject of its main verb ('X is a film directed by
-    Y', 'X was discovered by Y'), else a name that opens the sentence."""
-    root = sent.root
-    for c in root.children:
+    """The entity a sentence is about: the subject of its main verb when a proper name stands
+    there ('X is a film directed by Y', 'X was discovered by Y'), else a name written as a possessor
+    ("the short won X's fourth award": texts about one thing name it so where they could say
+    'its'; of several, the first that fits the domain of a topic property), else what the
+    subject stands for ('the film': the one film named); without a subject, a name that opens
+    the sentence, else a possessor."""
+    possessors = [m for m in ctx.mentions if sent.start_char <= m.start < sent.end_char
+                  and m.label not in VALUE_LABELS and POSSESSIVE_AFTER.match(ctx.text, m.end)]
+    # of several, the first that may be the subject of a topic property
+    domains = [ctx.onto.properties[p].domain for p in ctx.onto.structures.get("topic", ())]
+    poss = next((m for m in possessors if any(ctx.onto.fits(m.cls, d) for d in domains)),
+                possessors[0] if possessors else None)
+    for c in sent.root.children:
         if c.dep_ in SUBJ_DEPS | PASSIVE_SUBJ_DEPS:
             args = ctx.args(c)
             if args:
-                return args[0][0]
+                named = c.i in ctx.by_token and args[0][2] == "name" and not (
+                    poss is not None and args[0][0].text[:1].islower())  # 'the short'
+                return args[0][0] if named or poss is None else poss
     first = next((t for t in sent if not t.is_punct and not t.is_space), None)
     if first is not None:
         m = ctx.by_token.get(first.i)
         if m is not None and m.label not in VALUE_LABELS:
             return m
-    return None
+    return poss
 
 
 def _appositions(ctx: Context, root: Token, m: Mention) -> Iterator[Mention]:
