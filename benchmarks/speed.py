@@ -203,6 +203,18 @@ MEMORY_CHILD = textwrap.dedent("""
 """)
 
 
+def memory_peaks(corpora: dict, sizes, work: Path) -> dict:
+    """Peak RSS of a store build (fresh process, 1 worker) for each corpus size."""
+    print("peak memory of store builds", flush=True)
+    out = {}
+    for n in sizes:
+        m = store_build(corpora[n], work / f"store-{n}")
+        out[f"{n:,} articles"] = m
+        print(f"  {n} articles: {m['peak_rss_mb']} MB peak, {m['quads']:,} quads, "
+              f"{m['seconds']:.0f} s", flush=True)
+    return out
+
+
 def store_build(corpus: Path, store: Path, workers: int = 1) -> dict:
     """Build ``corpus`` into a new store in a fresh process; its peak RSS and summary."""
     import shutil
@@ -450,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=None, help="scratch directory (default: a temp dir)")
     ap.add_argument("--quick", action="store_true", help="small sizes, to try the harness")
     ap.add_argument("--report", type=Path, default=ROOT / "benchmarks" / "reports" / "speed.json")
-    ap.add_argument("--only", choices=("throughput", "queries", "export"),
+    ap.add_argument("--only", choices=("throughput", "memory", "queries", "export"),
                     help="measure this part only and replace it in the existing report (e.g. "
                          "again on a quieter machine); queries and export need the store of an "
                          "earlier full run with the same --work")
@@ -474,6 +486,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.only == "throughput":
             report["throughput"] = throughput(corpora[args.articles], args.repeat,
                                               args.batch_size, work)
+        elif args.only == "memory":
+            report["memory"] = memory_peaks(corpora, args.memory_sizes, work)
         elif args.only == "queries":
             report["queries"] = query_latency(work / "store-big", args.query_runs)
         else:
@@ -483,13 +497,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"throughput on {args.articles} articles", flush=True)
     report["throughput"] = throughput(corpora[args.articles], args.repeat, args.batch_size, work)
 
-    print("peak memory of store builds", flush=True)
-    report["memory"] = {}
-    for n in args.memory_sizes:
-        m = store_build(corpora[n], work / f"store-{n}")
-        report["memory"][f"{n:,} articles"] = m
-        print(f"  {n} articles: {m['peak_rss_mb']} MB peak, {m['quads']:,} quads, "
-              f"{m['seconds']:.0f} s", flush=True)
+    report["memory"] = memory_peaks(corpora, args.memory_sizes, work)
 
     small = report["memory"][f"{args.memory_sizes[0]:,} articles"]
     per_article = small["quads"] / small["documents"]

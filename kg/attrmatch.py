@@ -214,10 +214,14 @@ def _test(checks: list[tuple], vocab) -> Test:
 
 def index_attribute_ruler(nlp: Language) -> IndexedMatcher | None:
     """Give the pipeline's attribute ruler an IndexedMatcher (in place); it, or None when the
-    pipeline has no attribute ruler."""
+    pipeline has no attribute ruler or its Matcher cannot be read (the index reads the
+    Matcher's ``_patterns``; a spaCy that keeps them otherwise keeps its own Matcher)."""
     for _, proc in nlp.pipeline:
         matcher = getattr(proc, "matcher", None)
         if type(proc).__name__ == "AttributeRuler" and isinstance(matcher, Matcher):
-            proc.matcher = IndexedMatcher(matcher)
+            try:
+                proc.matcher = IndexedMatcher(matcher)
+            except Exception:  # noqa: BLE001 - a spaCy whose Matcher reads otherwise: keep it
+                return None
             return proc.matcher
     return None

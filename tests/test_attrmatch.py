@@ -123,6 +123,23 @@ def test_pipeline_without_attribute_ruler_is_left_alone():
     assert nlp("a b").text == "a b"
 
 
+def test_a_matcher_it_cannot_read_is_kept(monkeypatch):
+    """A spaCy whose Matcher keeps its rules elsewhere: the ruler keeps spaCy's Matcher."""
+    import kg.attrmatch
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("attribute_ruler")
+    ruler.add([[{"LOWER": "dogs"}]], {"LEMMA": "dog"})
+
+    def unreadable(matcher):
+        raise AttributeError("'Matcher' object has no attribute '_patterns'")
+
+    monkeypatch.setattr(kg.attrmatch, "IndexedMatcher", unreadable)
+    assert index_attribute_ruler(nlp) is None
+    assert isinstance(ruler.matcher, Matcher)
+    assert [t.lemma_ for t in nlp("dogs")] == ["dog"]
+
+
 @pytest.mark.parametrize("text", ["", "  \n  ", "x"])
 def test_tiny_docs(nlp, text):
     indexed = nlp.get_pipe("attribute_ruler").matcher
