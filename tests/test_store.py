@@ -505,3 +505,24 @@ def test_a_url_with_characters_iris_forbid_is_stored(build, tmp_path):
     build([str(src)], tmp_path / "store")
     lines = "\n".join(graphs(tmp_path / "store")[str(doc_iri("odd.md"))])
     assert "<https://news.example.org/a%7Cb?q=%7B1%7D&p=50%25>" in lines
+
+
+def test_known_entities_count_only_what_has_a_label(example_store, ontology):
+    """Types are counted for entities only (not for the many evidence and article nodes), and
+    taking a graph away and back leaves the same entities; without one article, those it
+    alone named are gone."""
+    from kg.store import KnownEntities
+
+    db = open_store(example_store, create=False)
+    try:
+        known = KnownEntities(db, ontology)
+        assert set(known.types) <= set(known.labels) and len(known.types) > 50
+        before = known.entities()
+        graph = str(doc_iri("sanctions.html"))
+        known.update(graph, -1)
+        without = {e.label for e in known.entities()}
+        assert "European Union" in {e.label for e in before} - without
+        known.update(graph, 1)
+        assert known.entities() == before
+    finally:
+        del db
