@@ -160,8 +160,8 @@ class Context:
             return [(named, CONF_DIRECT, "apposition")]
         if t.lemma_.lower() in PARTITIVE_NOUNS:
             # 'operates a fleet of six X satellites': the fleet stands for what it is made of
-            inner = [a for c in t.children if c.dep_ == "prep" and c.lower_ == "of"
-                     for p in c.children if p.dep_ == "pobj" for a in self.args(p)]
+            inner = [a for p in _prep_objects(t, "of", False) if p.dep_ == "pobj"
+                     for a in self.args(p)]
             if inner:
                 return inner
         if t.dep_ == "attr" and t.pos_ == "NOUN" and t.head.lemma_ == "be":
@@ -236,19 +236,16 @@ class Context:
         # 'the northern state of X', 'the city of Y': a place noun whose 'of' names the place
         cls = head_cue_class(t, self.onto)
         if cls and self.onto.is_a(cls, "Place"):
-            for c in t.children:
-                if c.dep_ == "prep" and c.lower_ == "of":
-                    for p in c.children:
-                        m = self.by_token.get(p.i)
-                        if p.dep_ == "pobj" and m and self.onto.is_a(m.cls, "Place"):
-                            return m
+            for p in _prep_objects(t, "of", False):
+                m = self.by_token.get(p.i)
+                if p.dep_ == "pobj" and m and self.onto.is_a(m.cls, "Place"):
+                    return m
         # 'for X and France's space agency Y': a noun of the name's class right before the
         # name introduces it, however the parser linked the two
         nxt = self.by_token.get(t.i + 1)
-        if nxt is not None and nxt.start == self.doc[t.i + 1].idx and t.pos_ == "NOUN":
-            cls = head_cue_class(t, self.onto)
-            if cls and (self.onto.is_a(nxt.cls, cls) or self.onto.is_a(cls, nxt.cls)):
-                return nxt
+        if nxt is not None and nxt.start == self.doc[t.i + 1].idx and t.pos_ == "NOUN" and cls \
+                and (self.onto.is_a(nxt.cls, cls) or self.onto.is_a(cls, nxt.cls)):
+            return nxt
         return None
 
     def anaphor(self, cls: str, lemma: str, at: int, indefinite: bool = False) -> Mention | None:
@@ -525,22 +522,32 @@ def _logical_objects(tok: Token) -> list[Token]:
 
 
 def _prep_objects(tok: Token, prep: str, is_verb: bool) -> list[Token]:
-    words = prep.split()
     heads = [tok]
     if is_verb:
         # a prepositional phrase often attaches to the verb's argument instead of the verb
         heads += [c for c in tok.children if c.dep_ in OBJ_DEPS | PASSIVE_SUBJ_DEPS]
         heads += [p for c in tok.children if c.dep_ in ("agent", "prep")
                   for p in c.children if p.dep_ == "pobj"]
-    out = []
+    return _objects_of(_prepositions(heads), prep, tok.doc)
+
+
+def _prepositions(heads: list[Token]) -> dict[str, list[Token]]:
+    """The prepositions (and 'by' agents, datives) hanging on ``heads``, by their word."""
+    out: dict[str, list[Token]] = {}
     for h in heads:
         for c in h.children:
-            if c.dep_ not in ("prep", "agent", "dative") or c.lower_ != words[-1]:
-                continue
-            if len(words) > 1 and h.doc[c.i - len(words) + 1:c.i + 1].text.lower() != prep:
-                continue
-            out.extend(p for p in c.children if p.dep_ in ("pobj", "pcomp"))
+            if c.dep_ in ("prep", "agent", "dative"):
+                out.setdefault(c.lower_, []).append(c)
     return out
+
+
+def _objects_of(prepositions: dict[str, list[Token]], prep: str, doc: Doc) -> list[Token]:
+    """The objects of preposition ``prep`` (several words allowed: 'on board') among
+    ``prepositions`` (``_prepositions``)."""
+    words = prep.split()
+    return [p for c in prepositions.get(words[-1], ())
+            if len(words) == 1 or doc[c.i - len(words) + 1:c.i + 1].text.lower() == prep
+            for p in c.children if p.dep_ in ("pobj", "pcomp")]
 
 
 def _title_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
@@ -603,8 +610,7 @@ def _narrowed(ctx: Context, tok: Token, phrase: str) -> bool:
     words = set(phrase.replace("-", " ").split())
     fields = [c for c in tok.children if c.dep_ == "compound" and c.i < tok.i
               and c.pos_ == "NOUN" and c.lower_ not in words]
-    fields += [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
-               for p in c.children if p.dep_ == "pobj" and p.pos_ == "NOUN"]
+    fields += [p for p in _prep_objects(tok, "of", False) if p.dep_ == "pobj" and p.pos_ == "NOUN"]
     return any(f.i not in ctx.by_token and not ctx.args(f) for f in fields)
 
 
@@ -713,19 +719,12 @@ def _structure_candidates(ctx: Context, sent: Span) -> Iterator[Candidate]:
         # 'X, a technician from Y': the phrase hangs on the apposition that describes X
         heads += [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"
                   and c.i > root.i and c.i not in ctx.by_token]
-        # the heads' prepositions, by word, looked up for each prep:P the ontology names
-        by_word: dict[str, list[Token]] = {}
-        for h in heads:
-            for c in h.children:
-                if c.dep_ in ("prep", "agent", "dative"):
-                    by_word.setdefault(c.lower_, []).append(c)
+        # the heads' prepositions read once, looked up for each prep:P the ontology names
+        by_word = _prepositions(heads)
         set_off = _set_off_place(ctx, m)
         for name, props in preps:
             prep = name[5:]
-            words = prep.split()
-            objects = [p for c in by_word.get(words[-1], ())
-                       if len(words) == 1 or ctx.doc[c.i - len(words) + 1:c.i + 1].text.lower() == prep
-                       for p in c.children if p.dep_ in ("pobj", "pcomp")]
+            objects = _objects_of(by_word, prep, ctx.doc)
             if set_off is not None and set_off[0] == prep:
                 objects += set_off[1]
             for p in objects:
