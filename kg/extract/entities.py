@@ -574,7 +574,7 @@ def _cue_for(span: Span, ontology: Ontology) -> str | None:
         cls = head_cue_class(noun, ontology) or _person_noun(noun, ontology)
         if cls:
             return cls
-    return _predicate_cue(span, ontology)
+    return None
 
 
 def appositive_nouns(span: Span) -> list[Token]:
