@@ -131,10 +131,10 @@ def resolve(mentions: Iterable[Mention], ontology: Ontology, known: Iterable[Ent
             by_last[toks[-1]].add(k)
             by_last[toks[0]].add(k) if len(toks) == 2 else None  # 'Xi' of 'Xi Jinping'
     # 'Washington', 'Jackson': a name the NER only ever saw as a place is no person's surname
-    places = defaultdict(list)
+    as_place: dict[str, list[bool]] = defaultdict(list)
     for m in mentions:
-        places[key_of[m]].append(m.label in ("GPE", "LOC"))
-    placed = {k for k, v in places.items() if all(v)}
+        as_place[key_of[m]].append(m.label in ("GPE", "LOC"))
+    placed = {k for k, v in as_place.items() if all(v)}
     by_prefix: dict[str, list[str]] = defaultdict(list)  # a name -> the longer names it starts
     for c in multi:
         words = c.split(" ")

@@ -289,14 +289,20 @@ class Context:
             return root.head.lemma_.lower()
         return root.lemma_.lower()
 
+    def _may_refer(self, m: Mention, person: bool) -> bool:
+        """Whether a personal (``person``) or other pronoun may stand for ``m``: a person, or
+        an agent or artifact that is no person."""
+        if self.onto.is_person(m.cls) != person:
+            return False
+        return person or self.onto.is_a(m.cls, "Agent") or self.onto.is_a(m.cls, "Artifact")
+
     def antecedent(self, pron: Token, person: bool) -> Mention | None:
         """Nearest fitting antecedent, subjects first, in this and the previous sentence; but
         in 'X and its chief' the name the pronoun's phrase is coordinated with."""
         owner = pron.head
         if pron.dep_ == "poss" and owner.dep_ == "conj" and owner.head.i < pron.i:
             m = self.roots.get(owner.head.i)
-            if m is not None and self.onto.is_person(m.cls) == person and (
-                    person or self.onto.is_a(m.cls, "Agent") or self.onto.is_a(m.cls, "Artifact")):
+            if m is not None and self._may_refer(m, person):
                 return m
         sent = pron.sent
         prev = self.doc[sent.start - 1].sent if sent.start > 0 else None
@@ -305,10 +311,7 @@ class Context:
             for lo, hi in scopes:
                 for i in range(hi - 1, lo - 1, -1):
                     m = self.roots.get(i)
-                    if m is None or self.onto.is_person(m.cls) != person:
-                        continue
-                    if person is False and not self.onto.is_a(m.cls, "Agent") \
-                            and not self.onto.is_a(m.cls, "Artifact"):
+                    if m is None or not self._may_refer(m, person):
                         continue
                     tok = self.doc[i]
                     is_subject = tok.dep_ in SUBJ_DEPS | PASSIVE_SUBJ_DEPS or tok.dep_ == "poss"
@@ -622,7 +625,7 @@ def _title_phrase(tok: Token, titles: dict) -> str:
     start = end = tok.i
     while start > 0 and not doc[start - 1].whitespace_:
         start -= 1
-    while end + 1 < len(doc) and not tok.doc[end].whitespace_:
+    while end + 1 < len(doc) and not doc[end].whitespace_:
         end += 1
     if start < end and any(t.text == "-" for t in doc[start:end + 1]):
         joined = doc[start:end + 1].text.lower()
@@ -896,16 +899,17 @@ def _appositions(ctx: Context, root: Token, m: Mention) -> Iterator[Mention]:
             return
     # the parser often leaves 'EAST LANSING, Mich.' or 'Azusa, Calif.' unlinked: two names of
     # one class with only a comma between them, at the end of their comma chain
-    nxt = next((x for x in ctx.mentions if x.start >= m.end), None)
-    if nxt is not None and nxt.cls == m.cls and ctx.text[m.end:nxt.start].strip() == "," \
-            and not _in_list(ctx, m, nxt) and not _chained(ctx, nxt):
+    nxt = _beside(ctx, m)
+    if nxt is not None and not _in_list(ctx, m, nxt) and _beside(ctx, nxt) is None:
         yield nxt
 
 
-def _chained(ctx: Context, m: Mention) -> bool:
-    """Whether a comma and another name of the same class follow the mention."""
+def _beside(ctx: Context, m: Mention) -> Mention | None:
+    """The next name, when it is of the mention's class with only a comma between them."""
     nxt = next((x for x in ctx.mentions if x.start >= m.end), None)
-    return nxt is not None and nxt.cls == m.cls and ctx.text[m.end:nxt.start].strip() == ","
+    if nxt is not None and nxt.cls == m.cls and ctx.text[m.end:nxt.start].strip() == ",":
+        return nxt
+    return None
 
 
 def _in_list(ctx: Context, first: Mention, second: Mention) -> bool:
